@@ -1,0 +1,735 @@
+"""The corpus: what published sources say about companies.
+
+Read top to bottom: Source (with its ordered Authors), Company, Topic, Claim,
+Citation (claim -> source, with the verbatim quote) and ClaimRelation.
+
+Rules live where the database can enforce them (check and unique
+constraints) and in clean() where it cannot. "Public" is defined once, on
+ClaimQuerySet.public(): every public view, export, API and count starts there.
+"""
+
+import calendar
+import datetime
+import re
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import GreaterThan, LessThanOrEqual
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from .quotes import SourceText
+
+# A quote is a sentence or two, never a passage: short quotes keep the corpus
+# on the right side of fair use and make each citation checkable at a glance.
+QUOTE_MAX_LENGTH = 300
+
+
+class DatePrecision(models.TextChoices):
+    YEAR = "year", "year"
+    QUARTER = "quarter", "quarter"
+    MONTH = "month", "month"
+    DAY = "day", "day"
+
+
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-Q([1-4])|-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def parse_partial_date(value, end=False):
+    """'2020' -> (2020-01-01, year); '2020-Q1' -> (2020-01-01, quarter);
+    '2018-03' -> (2018-03-01, month). With end=True, the last day instead.
+    Raises ValueError with a readable message."""
+    match = _PARTIAL_DATE.match(value or "")
+    if not match:
+        raise ValueError(f"{value!r} is not a date of the form YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD")
+    year, quarter, month, day = match.groups()
+    year = int(year)
+    if quarter:
+        first, last = (int(quarter) - 1) * 3 + 1, int(quarter) * 3
+        if end:
+            return datetime.date(year, last, calendar.monthrange(year, last)[1]), DatePrecision.QUARTER
+        return datetime.date(year, first, 1), DatePrecision.QUARTER
+    if day:
+        try:
+            return datetime.date(year, int(month), int(day)), DatePrecision.DAY
+        except ValueError:
+            raise ValueError(f"{value!r} is not a real calendar date") from None
+    if month:
+        if not 1 <= int(month) <= 12:
+            raise ValueError(f"{value!r} has no month {month}")
+        m = int(month)
+        return datetime.date(year, m, calendar.monthrange(year, m)[1] if end else 1), DatePrecision.MONTH
+    return datetime.date(year, 12, 31) if end else datetime.date(year, 1, 1), DatePrecision.YEAR
+
+
+def format_partial_date(date, precision):
+    """The inverse of parse_partial_date: the date as precise as it is known."""
+    if date is None:
+        return ""
+    if precision == DatePrecision.YEAR:
+        return f"{date.year}"
+    if precision == DatePrecision.QUARTER:
+        return f"{date.year}-Q{(date.month - 1) // 3 + 1}"
+    if precision == DatePrecision.MONTH:
+        return f"{date.year}-{date.month:02d}"
+    return date.isoformat()
+
+
+slug_validator = RegexValidator(
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "Use lowercase letters, digits and single hyphens, e.g. 'ant-financial'."
+)
+
+
+class Source(models.Model):
+    """A published document that claims are taken from."""
+
+    class Kind(models.TextChoices):
+        JOURNAL_ARTICLE = "journal_article", "journal article"
+        REPORT = "report", "report"
+        WEB_ARTICLE = "web_article", "web article"
+        MAGAZINE_ARTICLE = "magazine_article", "magazine article"
+        INTERVIEW = "interview", "interview"
+        BOOK = "book", "book"
+        FILING = "filing", "filing"
+        DATASET = "dataset", "dataset"
+        OTHER = "other", "other"
+
+    key = models.SlugField(
+        max_length=100,
+        unique=True,
+        validators=[slug_validator],
+        help_text="Stable natural key used by fixtures, e.g. 'sacks-2018-disruptors-innovators-thieves'. "
+        "Never change it.",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(max_length=500, help_text="As printed, subtitle after a colon.")
+    publisher = models.CharField(max_length=300, blank=True)
+    venue = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Journal, magazine or site, e.g. 'Herald of the Russian Academy of Sciences'.",
+    )
+    volume = models.CharField(max_length=20, blank=True)
+    issue = models.CharField(max_length=20, blank=True)
+    pages = models.CharField(max_length=40, blank=True, help_text="Page range, e.g. '779–788'.")
+    published = models.DateField(
+        null=True, blank=True, help_text="Publication date; only as precise as published_precision says."
+    )
+    published_precision = models.CharField(
+        max_length=10,
+        choices=[c for c in DatePrecision.choices if c[0] != DatePrecision.QUARTER],
+        blank=True,
+        help_text="year, month or day; blank when the date is unknown.",
+    )
+    doi = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[RegexValidator(r"^10\.\d{4,9}/\S+$", "A bare DOI, e.g. '10.1134/S1019331620060271'.")],
+        help_text="Bare DOI without https://doi.org/.",
+    )
+    url = models.URLField(max_length=500, blank=True)
+    language = models.CharField(max_length=20, default="en", help_text="BCP 47 code, e.g. 'en', 'zh-Hans'.")
+    accessed = models.DateField(null=True, blank=True, help_text="When the URL was last read.")
+    text_file = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="File name of the source's plain text in CORPUS_TEXTS_DIR, used to verify quotes.",
+    )
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-published", "title"]
+        constraints = [
+            models.CheckConstraint(
+                name="source_date_has_precision",
+                condition=Q(published__isnull=True, published_precision="")
+                | (Q(published__isnull=False) & ~Q(published_precision="")),
+                violation_error_message="A publication date needs its precision, and a precision needs a date.",
+            ),
+        ]
+        indexes = [
+            # Source lists sort by date; the facet and filter look sources up by kind.
+            models.Index(fields=["kind", "published"], name="source_kind_published_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("claims:source-detail", args=[self.key])
+
+    @property
+    def published_display(self):
+        return format_partial_date(self.published, self.published_precision) or "n.d."
+
+    @property
+    def year(self):
+        return self.published.year if self.published else None
+
+    def read_text(self, texts_dir=None):
+        """The source's full text as a SourceText, or None when it is not at hand."""
+        texts_dir = settings.CORPUS_TEXTS_DIR if texts_dir is None else texts_dir
+        if not self.text_file or not texts_dir:
+            return None
+        path = Path(texts_dir) / self.text_file
+        if not path.is_file():
+            return None
+        return SourceText(path.read_text(encoding="utf-8"))
+
+
+class Author(models.Model):
+    """One author of a source, in order: a person or an organisation."""
+
+    class Role(models.TextChoices):
+        AUTHOR = "author", "author"
+        EDITOR = "editor", "editor"
+        INTERVIEWER = "interviewer", "interviewer"
+        INTERVIEWEE = "interviewee", "interviewee"
+        TRANSLATOR = "translator", "translator"
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="authors")
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order in the byline, from 0.")
+    family = models.CharField(max_length=200, blank=True, help_text="A person's family name, e.g. 'Sacks'.")
+    given = models.CharField(max_length=200, blank=True, help_text="Given names or initials, e.g. 'I. V.'.")
+    organisation = models.CharField(
+        max_length=300, blank=True, help_text="For a corporate author instead of a person, e.g. 'FreedomLab'."
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.AUTHOR)
+
+    class Meta:
+        ordering = ["source", "position"]
+        constraints = [
+            models.CheckConstraint(
+                name="author_person_or_organisation",
+                condition=(~Q(family="") & Q(organisation="")) | (Q(family="", given="") & ~Q(organisation="")),
+                violation_error_message="An author is either a person (family name) or an organisation, not both.",
+            ),
+            models.UniqueConstraint(fields=["source", "position"], name="author_unique_position"),
+        ]
+
+    def __str__(self):
+        if self.organisation:
+            return self.organisation
+        return f"{self.family}, {self.given}" if self.given else self.family
+
+
+class Company(models.Model):
+    name = models.CharField(max_length=200, help_text="Usual English name, e.g. 'Ant Financial'.")
+    slug = models.SlugField(max_length=100, unique=True, validators=[slug_validator])
+    aliases = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Other names that mean this company, as a list: ["Ant Group", "蚂蚁集团"]. '
+        "Search and the company filter match them.",
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="affiliates",
+        help_text="Parent or affiliated group, e.g. Alibaba for Ant Financial.",
+    )
+    wikidata_id = models.CharField(
+        max_length=20,
+        blank=True,
+        validators=[RegexValidator(r"^Q[1-9]\d*$", "A Wikidata item id, e.g. 'Q1359568'.")],
+        help_text="Wikidata item id, e.g. 'Q1359568' for Alibaba Group.",
+    )
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        validators=[RegexValidator(r"^[A-Z]{2}$", "An ISO 3166-1 alpha-2 code, e.g. 'CN'.")],
+        help_text="ISO 3166-1 alpha-2 code of the headquarters, e.g. 'CN'.",
+    )
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "companies"
+        constraints = [
+            models.CheckConstraint(
+                name="company_not_own_parent",
+                condition=~Q(parent=models.F("pk")),
+                violation_error_message="A company cannot be its own parent.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("claims:company-detail", args=[self.slug])
+
+    def clean(self):
+        if not isinstance(self.aliases, list) or not all(isinstance(a, str) and a.strip() for a in self.aliases):
+            raise ValidationError({"aliases": "Aliases must be a list of non-empty names."})
+        ancestor, seen = self.parent, {self.pk}
+        while ancestor is not None:
+            if ancestor.pk in seen:
+                raise ValidationError({"parent": "Parents cannot form a cycle."})
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+
+    @property
+    def wikidata_url(self):
+        return f"https://www.wikidata.org/wiki/{self.wikidata_id}" if self.wikidata_id else ""
+
+
+class Topic(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True, validators=[slug_validator])
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text="Broader topic; the hierarchy is shallow (two or three levels).",
+    )
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                name="topic_not_own_parent",
+                condition=~Q(parent=models.F("pk")),
+                violation_error_message="A topic cannot be its own parent.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("claims:topic-detail", args=[self.slug])
+
+    def clean(self):
+        ancestor, seen = self.parent, {self.pk}
+        while ancestor is not None:
+            if ancestor.pk in seen:
+                raise ValidationError({"parent": "Topics cannot form a cycle."})
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+
+
+class ClaimQuerySet(models.QuerySet):
+    def public(self):
+        """What the public may see: published claims, nothing else."""
+        return self.filter(status=Claim.Status.PUBLISHED)
+
+
+class Claim(models.Model):
+    """One self-contained statement that a source makes."""
+
+    class Kind(models.TextChoices):
+        FIGURE = "figure", "figure"
+        EVENT = "event", "event"
+        ASSESSMENT = "assessment", "assessment"
+        FORECAST = "forecast", "forecast"
+        QUOTATION = "quotation", "quotation"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "draft"
+        REVIEW = "review", "in review"
+        PUBLISHED = "published", "published"
+        RETRACTED = "retracted", "retracted"
+
+    class Scale(models.TextChoices):
+        ONE = "one", "—"
+        THOUSAND = "thousand", "thousand"
+        MILLION = "million", "million"
+        BILLION = "billion", "billion"
+        TRILLION = "trillion", "trillion"
+
+    class Qualifier(models.TextChoices):
+        EXACT = "exact", "exactly"
+        APPROX = "approx", "about"
+        OVER = "over", "more than"
+        UNDER = "under", "less than"
+        RANGE = "range", "between"
+
+    SCALE_FACTORS = {"one": 1, "thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
+
+    source = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        related_name="claims",
+        help_text="The source this claim was curated from; its citations may add others.",
+    )
+    key = models.SlugField(
+        max_length=100,
+        validators=[slug_validator],
+        help_text="Stable key within the source, e.g. 'alibaba-cloud-share-2019'; re-loads match on it.",
+    )
+    text = models.TextField(
+        help_text="One self-contained statement in the corpus's own words, naming the company, period and unit: "
+        "'Alibaba's cloud revenue grew 40% year on year in Q1 2020.'"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    retraction_reason = models.TextField(blank=True, help_text="Why a retracted claim was withdrawn; kept on record.")
+    companies = models.ManyToManyField(Company, related_name="claims", blank=True)
+    topics = models.ManyToManyField(Topic, related_name="claims", blank=True)
+
+    period_start = models.DateField(
+        null=True, blank=True, help_text="First day of the period the claim is about ('2016' starts 2016-01-01)."
+    )
+    period_start_precision = models.CharField(max_length=10, choices=DatePrecision.choices, blank=True)
+    period_end = models.DateField(
+        null=True, blank=True, help_text="Last day of the period the claim is about ('2016' ends 2016-12-31)."
+    )
+    period_end_precision = models.CharField(max_length=10, choices=DatePrecision.choices, blank=True)
+
+    value = models.DecimalField(
+        max_digits=24,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="For figures: the number as stated, e.g. 12.2.",
+    )
+    value_max = models.DecimalField(
+        max_digits=24, decimal_places=6, null=True, blank=True, help_text="Upper bound when the figure is a range."
+    )
+    value_qualifier = models.CharField(max_length=10, choices=Qualifier.choices, blank=True)
+    unit = models.CharField(
+        max_length=40, blank=True, help_text="ISO 4217 currency ('USD', 'CNY') or a unit ('percent', 'users')."
+    )
+    scale = models.CharField(
+        max_length=10, choices=Scale.choices, blank=True, help_text="12.2 billion: scale 'billion'."
+    )
+    metric = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Label shared by comparable figures across sources, e.g. 'China mobile-payment market size'.",
+    )
+    speaker = models.CharField(max_length=200, blank=True, help_text="For quotations: who said it.")
+    notes = models.TextField(
+        blank=True, help_text="Curator notes: conflicts, conversions, doubts. Shown to the public."
+    )
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # Provenance: the fixture load that created or last changed the claim, or
+    # blank when it was made in the admin. admin_changed_at tells the loader
+    # that a curator edited the claim after that load (see docs/fixtures.md).
+    loaded_from = models.CharField(max_length=300, blank=True, editable=False, help_text="Fixture file name.")
+    loaded_sha256 = models.CharField(max_length=64, blank=True, editable=False, help_text="SHA-256 of that file.")
+    loaded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    record_sha256 = models.CharField(
+        max_length=64, blank=True, editable=False, help_text="SHA-256 of the claim's own record as last loaded."
+    )
+    admin_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    history = HistoricalRecords(m2m_fields=[companies, topics], excluded_fields=["updated_at"])
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-period_start", "source", "key"]
+        permissions = [
+            ("submit_claim", "Can submit a claim for review"),
+            ("publish_claim", "Can publish a claim"),
+            ("retract_claim", "Can retract a claim"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "key"], name="claim_unique_key_per_source"),
+            models.CheckConstraint(
+                name="claim_figure_has_value_and_unit",
+                condition=~Q(kind="figure") | (Q(value__isnull=False) & ~Q(unit="")),
+                violation_error_message="A figure needs a value and a unit.",
+            ),
+            models.CheckConstraint(
+                name="claim_quotation_has_speaker",
+                condition=~Q(kind="quotation") | ~Q(speaker=""),
+                violation_error_message="A quotation needs its speaker.",
+            ),
+            models.CheckConstraint(
+                name="claim_retraction_has_reason",
+                condition=~Q(status="retracted") | ~Q(retraction_reason=""),
+                violation_error_message="A retracted claim needs the reason it was retracted.",
+            ),
+            models.CheckConstraint(
+                name="claim_period_ordered",
+                condition=Q(period_start__isnull=True, period_end__isnull=True)
+                | Q(period_start__isnull=False, period_end__isnull=False, period_start__lte=models.F("period_end")),
+                violation_error_message="A period needs a start and an end, and must not end before it starts.",
+            ),
+            models.CheckConstraint(
+                name="claim_range_ordered",
+                condition=Q(value_max__isnull=True) | Q(value__lte=models.F("value_max")),
+                violation_error_message="The upper bound of a range must not be below its lower bound.",
+            ),
+        ]
+        indexes = [
+            # The public list: published claims, newest period first.
+            models.Index(fields=["status", "-period_start"], name="claim_status_period_idx"),
+            # Kind facet and filter within the public set.
+            models.Index(fields=["status", "kind"], name="claim_status_kind_idx"),
+            # "What other sources say" and the disagreements view group by metric.
+            models.Index(fields=["metric", "status"], name="claim_metric_status_idx", condition=~Q(metric="")),
+        ]
+
+    def __str__(self):
+        return self.text if len(self.text) <= 80 else self.text[:79] + "…"
+
+    def get_absolute_url(self):
+        return reverse("claims:claim-detail", args=[self.pk])
+
+    # -- reading ---------------------------------------------------------
+
+    @property
+    def period_display(self):
+        start = format_partial_date(self.period_start, self.period_start_precision)
+        end = format_partial_date(self.period_end, self.period_end_precision)
+        return start if start == end else f"{start}–{end}"
+
+    @property
+    def period_code(self):
+        """The period in the fixture format: '2016', '2020-Q1', '1991/2016'."""
+        start = format_partial_date(self.period_start, self.period_start_precision)
+        end = format_partial_date(self.period_end, self.period_end_precision)
+        return start if start == end else f"{start}/{end}"
+
+    @property
+    def value_display(self):
+        if self.value is None:
+            return ""
+
+        def number(d):
+            d = d.normalize() if isinstance(d, Decimal) else d
+            return f"{d:,f}" if isinstance(d, Decimal) else str(d)
+
+        scale = "" if self.scale in ("", "one") else f" {self.scale}"
+        amount = f"{number(self.value)}"
+        if self.value_max is not None:
+            amount += f"–{number(self.value_max)}"
+        qualifier = {"approx": "about ", "over": "more than ", "under": "less than "}.get(self.value_qualifier, "")
+        return f"{qualifier}{amount}{scale} {self.unit}".strip()
+
+    @property
+    def value_in_units(self):
+        """The value times its scale, for comparing figures across sources."""
+        if self.value is None:
+            return None
+        return self.value * self.SCALE_FACTORS.get(self.scale or "one", 1)
+
+    # -- rules -----------------------------------------------------------
+
+    def set_period(self, code):
+        """Set the period from the fixture form: '2016', '2020-Q1', '1991/2016'."""
+        if not code:
+            self.period_start = self.period_end = None
+            self.period_start_precision = self.period_end_precision = ""
+            return
+        first, _, last = code.partition("/")
+        self.period_start, self.period_start_precision = parse_partial_date(first)
+        self.period_end, self.period_end_precision = parse_partial_date(last or first, end=True)
+
+    def clean(self):
+        errors = {}
+        if self.kind == self.Kind.FIGURE:
+            if self.value is None:
+                errors["value"] = "A figure needs a value."
+            if not self.unit:
+                errors["unit"] = "A figure needs a unit, e.g. 'USD' or 'percent'."
+        else:
+            for field in ("value", "value_max"):
+                if getattr(self, field) is not None:
+                    errors[field] = "Only figures carry a value."
+        if self.value_max is not None and self.value is not None and self.value_max < self.value:
+            errors["value_max"] = "The upper bound of a range must not be below its lower bound."
+        if self.kind == self.Kind.QUOTATION and not self.speaker:
+            errors["speaker"] = "A quotation needs its speaker."
+        if self.status == self.Status.RETRACTED and not self.retraction_reason.strip():
+            errors["retraction_reason"] = "Say why the claim is retracted."
+        if (self.period_start is None) != (self.period_end is None):
+            errors["period_end"] = "A period needs both a start and an end."
+        elif self.period_start and self.period_end and self.period_end < self.period_start:
+            errors["period_end"] = "The period must not end before it starts."
+        if errors:
+            raise ValidationError(errors)
+
+    def has_citations(self):
+        return self.pk is not None and self.citations.exists()
+
+    # -- workflow ----------------------------------------------------------
+    # Transitions are methods so that the admin, the loader and tests share one
+    # definition of who may do what; permissions are checked by the caller's
+    # user object, never by the form.
+
+    def submit(self, user):
+        if self.status != self.Status.DRAFT:
+            raise ValidationError(
+                f"Only drafts can be submitted for review; this claim is {self.get_status_display()}."
+            )
+        self.status = self.Status.REVIEW
+        self.submitted_by, self.submitted_at = user, timezone.now()
+
+    def publish(self, user):
+        if not user.has_perm("claims.publish_claim"):
+            raise PermissionError("Only editors can publish claims.")
+        if self.status not in (self.Status.DRAFT, self.Status.REVIEW):
+            raise ValidationError(
+                f"Only drafts and claims in review can be published; this one is {self.get_status_display()}."
+            )
+        if not self.has_citations():
+            raise ValidationError("A published claim needs at least one citation.")
+        now = timezone.now()
+        self.status = self.Status.PUBLISHED
+        self.reviewed_by, self.reviewed_at = user, now
+        self.published_by, self.published_at = user, now
+
+    def retract(self, user, reason):
+        if not user.has_perm("claims.retract_claim"):
+            raise PermissionError("Only editors can retract claims.")
+        if self.status != self.Status.PUBLISHED:
+            raise ValidationError("Only published claims can be retracted.")
+        if not reason or not reason.strip():
+            raise ValidationError("Say why the claim is retracted.")
+        self.status = self.Status.RETRACTED
+        self.retraction_reason = reason.strip()
+
+
+class Citation(models.Model):
+    """Evidence for a claim: the verbatim words of a source, and where they are."""
+
+    class Verification(models.TextChoices):
+        UNCHECKED = "unchecked", "unchecked"
+        EXACT = "exact", "exact"
+        NORMALISED = "normalised", "matched after normalisation"
+        FUZZY = "fuzzy", "fuzzy match"
+        NOT_FOUND = "not_found", "not found"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="citations")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    quote = models.TextField(
+        help_text="Verbatim words of the source that support the claim: a sentence or clause, "
+        f"at most {QUOTE_MAX_LENGTH} characters."
+    )
+    locator = models.CharField(
+        max_length=100, help_text="Where in the source: 'p. 781' if paginated, else 'section: Alibaba' or 'para. 4'."
+    )
+    position = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Character offset of the quote in the source text, when verified."
+    )
+    prefix = models.CharField(max_length=64, blank=True, help_text="About 32 characters of text before the quote.")
+    suffix = models.CharField(max_length=64, blank=True, help_text="About 32 characters of text after the quote.")
+    verification = models.CharField(max_length=12, choices=Verification.choices, default=Verification.UNCHECKED)
+    verification_score = models.FloatField(null=True, blank=True, help_text="Similarity 0–100 for fuzzy matches.")
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["claim", "id"]
+        constraints = [
+            # "The same citation" is the same words of the same source for the same claim.
+            models.UniqueConstraint(fields=["claim", "source", "quote"], name="citation_unique_quote"),
+            models.CheckConstraint(
+                name="citation_quote_length",
+                condition=Q(LessThanOrEqual(Length("quote"), QUOTE_MAX_LENGTH)) & Q(GreaterThan(Length("quote"), 0)),
+                violation_error_message=f"A quote is at most {QUOTE_MAX_LENGTH} characters.",
+            ),
+            models.CheckConstraint(
+                name="citation_fuzzy_has_score",
+                condition=~Q(verification="fuzzy") | Q(verification_score__isnull=False),
+                violation_error_message="A fuzzy match records its score.",
+            ),
+        ]
+        indexes = [
+            # Source pages and the source facet count citations per source.
+            models.Index(fields=["source", "claim"], name="citation_source_claim_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.source.key}, {self.locator}"
+
+    def verify(self, source_text):
+        """Locate the quote in its source's text (a SourceText, or None when
+        the text is not at hand) and record where, with its context."""
+        if source_text is None:
+            self.verification, self.verification_score, self.verified_at = self.Verification.UNCHECKED, None, None
+            self.position, self.prefix, self.suffix = None, "", ""
+            return
+        match = source_text.find(self.quote)
+        self.verification = match.status
+        self.verification_score = match.score if match.status == self.Verification.FUZZY else None
+        self.verified_at = timezone.now()
+        found = match.status in (self.Verification.EXACT, self.Verification.NORMALISED)
+        self.position = match.start if found else None
+        self.prefix, self.suffix = (match.prefix, match.suffix) if found else ("", "")
+        return match
+
+    def clean(self):
+        if self.quote and len(self.quote) > QUOTE_MAX_LENGTH:
+            raise ValidationError(
+                {
+                    "quote": f"A quote is at most {QUOTE_MAX_LENGTH} characters (this one has {len(self.quote)}): "
+                    "cite a sentence or clause."
+                }
+            )
+        if self.quote and not self.quote.strip():
+            raise ValidationError({"quote": "A quote cannot be blank."})
+
+
+class ClaimRelation(models.Model):
+    """How one claim bears on another: a later figure updates an earlier one,
+    an outcome resolves a forecast, two sources contradict each other."""
+
+    class Type(models.TextChoices):
+        CONTRADICTS = "contradicts", "contradicts"
+        SUPPORTS = "supports", "supports"
+        UPDATES = "updates", "updates"
+        RESOLVES = "resolves", "resolves"
+
+    from_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="relations_from")
+    to_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="relations_to")
+    type = models.CharField(max_length=12, choices=Type.choices)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["from_claim", "to_claim", "type"], name="relation_unique"),
+            models.CheckConstraint(
+                name="relation_not_to_itself",
+                condition=~Q(from_claim=models.F("to_claim")),
+                violation_error_message="A claim cannot relate to itself.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.from_claim_id} {self.type} {self.to_claim_id}"
+
+
+def sources_with_public_claims():
+    """Sources that at least one public claim comes from or cites."""
+    return Source.objects.filter(
+        Exists(Claim.objects.public().filter(source=OuterRef("pk")))
+        | Exists(Claim.objects.public().filter(citations__source=OuterRef("pk")))
+    )

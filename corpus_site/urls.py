@@ -1,0 +1,10 @@
+"""URL map: the public site at /, the curators' admin at ADMIN_URL."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path(settings.ADMIN_URL, admin.site.urls),
+    path("", include("claims.urls")),
+]
