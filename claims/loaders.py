@@ -1,0 +1,793 @@
+"""Load fixture files into the corpus: read -> validate -> write, all or nothing.
+
+The format is documented in docs/fixtures.md and fixtures/schema.json. The
+loader validates every record (schema, model rules, cross-references,
+duplicate keys, quote length, dates, and each quote against its source's text
+when that is at hand) and writes inside one transaction: if any record of any
+file is bad, nothing is written, and every error of every file is reported.
+
+Plain functions, no printing: load_corpus() returns a LoadReport or raises
+LoadFailed carrying every LoadError. The management command is a thin shell.
+"""
+
+import hashlib
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+
+import ijson
+import jsonschema
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from .models import Author, Citation, Claim, ClaimRelation, Company, Source, Topic, parse_partial_date
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "fixtures" / "schema.json"
+
+# Files larger than this are streamed with ijson instead of read whole.
+STREAM_THRESHOLD_BYTES = 8 * 1024 * 1024
+# Rows written per INSERT batch: large enough to amortise round trips,
+# small enough to keep memory flat whatever the file size.
+BATCH_SIZE = 2000
+# A file with thousands of errors is reported with its first ones.
+MAX_ERRORS_PER_FILE = 200
+
+# What a re-load may change on an existing claim: its content and provenance,
+# never who created, reviewed or published it.
+UPDATED_FIELDS = [
+    "text",
+    "kind",
+    "status",
+    "retraction_reason",
+    "period_start",
+    "period_start_precision",
+    "period_end",
+    "period_end_precision",
+    "value",
+    "value_max",
+    "value_qualifier",
+    "unit",
+    "scale",
+    "metric",
+    "speaker",
+    "notes",
+    "loaded_from",
+    "loaded_sha256",
+    "loaded_at",
+    "record_sha256",
+    "admin_changed_at",
+    "updated_at",
+]
+
+
+@dataclass(frozen=True)
+class LoadError:
+    """One problem in one record of one file: where, which field, what is wrong."""
+
+    file: str
+    record: str  # JSON pointer and claim key, e.g. "/claims/3 (claim 'alibaba-cloud-share')"
+    field: str  # e.g. "citations/0/quote"; empty when the whole record is at fault
+    message: str
+
+    def __str__(self):
+        where = self.record or "(file)"
+        return f"{self.file}: {where}: {self.field + ': ' if self.field else ''}{self.message}"
+
+
+class LoadFailed(Exception):
+    def __init__(self, errors):
+        self.errors = errors
+        super().__init__(f"{len(errors)} error(s)")
+
+
+@dataclass
+class LoadReport:
+    """What a load did (or, on a dry run, would do), per model."""
+
+    dry_run: bool = False
+    files: list = field(default_factory=list)
+    counts: dict = field(default_factory=lambda: defaultdict(Counter))
+    missing: list = field(default_factory=list)  # (source key, claim key) in the DB but not in its file
+    conflicts_overwritten: list = field(default_factory=list)
+    unverified_sources: list = field(default_factory=list)
+
+    def count(self, model, outcome, n=1):
+        self.counts[model][outcome] += n
+
+    def lines(self):
+        for model in ("company", "topic", "source", "claim", "citation", "relation"):
+            if model in self.counts:
+                c = self.counts[model]
+                yield (
+                    f"{model}: {c['created']} created, {c['updated']} updated, "
+                    f"{c['unchanged']} unchanged, {c['removed']} removed"
+                )
+
+
+@cache
+def _validators():
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return {
+        name: jsonschema.Draft202012Validator({"$defs": schema["$defs"], "$ref": f"#/$defs/{name}"})
+        for name in ("source", "claim", "company", "topic", "companiesFile", "topicsFile")
+    }
+
+
+def record_hash(record):
+    """A stable fingerprint of a record, to tell unchanged records on re-load."""
+    canonical = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def file_sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def display_name(path):
+    path = Path(path).resolve()
+    try:
+        return str(path.relative_to(settings.BASE_DIR))
+    except ValueError:
+        return str(path)
+
+
+# -- finding and reading files --------------------------------------------------
+
+
+def discover(paths):
+    """Fixture files named by `paths` (files or directories), vocabularies first."""
+    found = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found += [p for p in sorted(path.rglob("*.json*")) if p.suffix in (".json", ".jsonl")]
+        elif path.exists():
+            found.append(path)
+        else:
+            raise LoadFailed([LoadError(str(path), "", "", "no such file or directory")])
+    found = [p for p in found if p.name != "schema.json"]
+    order = {"companies.json": 0, "topics.json": 1}
+    return sorted(dict.fromkeys(found), key=lambda p: (order.get(p.name, 2), str(p)))
+
+
+class FixtureFile:
+    """A fixture file, read whole when small, streamed when large (.jsonl, or big .json)."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.name = display_name(path)
+        self.size = self.path.stat().st_size
+        self.streamed = self.path.suffix == ".jsonl" or self.size > STREAM_THRESHOLD_BYTES
+        self._data = None
+
+    def _error(self, message):
+        return LoadFailed([LoadError(self.name, "", "", message)])
+
+    def _load_whole(self):
+        if self._data is None:
+            try:
+                self._data = json.loads(self.path.read_text(encoding="utf-8"))
+            except UnicodeDecodeError as error:
+                raise self._error(f"not UTF-8 text ({error.reason} at byte {error.start})")
+            except json.JSONDecodeError as error:
+                raise self._error(f"malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}")
+            if not isinstance(self._data, dict):
+                raise self._error("the top level must be an object with 'source' and 'claims' (or a vocabulary)")
+        return self._data
+
+    def kind(self):
+        """'companies', 'topics' or 'source'."""
+        if self.path.suffix == ".jsonl":
+            return "source"
+        if self.streamed:
+            # Read only as far as the top-level keys tell what the file is.
+            keys = set()
+            for key in self._top_level_keys():
+                keys.add(key)
+                if keys & {"companies", "topics"} or {"source", "claims"} <= keys:
+                    break
+            return self._kind_of(keys)
+        return self._kind_of(self._load_whole().keys())
+
+    def _kind_of(self, keys):
+        keys = set(keys) - {"$schema"}
+        for kind, required in (("companies", {"companies"}), ("topics", {"topics"}), ("source", {"source", "claims"})):
+            if required <= keys:
+                return kind
+        raise self._error(
+            "cannot tell what this file holds: expected 'source' and 'claims', 'companies' or 'topics' at the top level"
+        )
+
+    def _top_level_keys(self):
+        with open(self.path, "rb") as handle:
+            try:
+                for prefix, event, value in ijson.parse(handle, use_float=True):
+                    if prefix == "" and event == "map_key":
+                        yield value
+            except ijson.JSONError as error:
+                raise self._error(f"malformed JSON: {error}")
+
+    def whole(self):
+        return self._load_whole()
+
+    def source_record(self):
+        if not self.streamed:
+            return self._load_whole().get("source")
+        with open(self.path, "rb") as handle:
+            try:
+                if self.path.suffix == ".jsonl":
+                    first = handle.readline()
+                    return json.loads(first).get("source") if first.strip() else None
+                return next(ijson.items(handle, "source", use_float=True), None)
+            except (ijson.JSONError, json.JSONDecodeError, AttributeError) as error:
+                raise self._error(f"malformed JSON in the source record: {error}")
+
+    def claims(self):
+        """Yield (index, claim record) without holding the file in memory."""
+        if not self.streamed:
+            claims = self._load_whole().get("claims")
+            if not isinstance(claims, list):
+                raise self._error("'claims' must be a list")
+            yield from enumerate(claims)
+            return
+        with open(self.path, "rb") as handle:
+            if self.path.suffix == ".jsonl":
+                handle.readline()
+                for index, line in enumerate(handle):
+                    if not line.strip():
+                        continue
+                    try:
+                        yield index, json.loads(line)
+                    except json.JSONDecodeError as error:
+                        raise LoadFailed(
+                            [LoadError(self.name, f"line {index + 2}", "", f"malformed JSON: {error.msg}")]
+                        )
+                return
+            try:
+                yield from enumerate(ijson.items(handle, "claims.item", use_float=True))
+            except ijson.JSONError as error:
+                raise self._error(f"malformed JSON: {error}")
+
+
+# -- the load --------------------------------------------------------------------
+
+
+class Loader:
+    """One load: every file validated and written inside one transaction."""
+
+    def __init__(self, texts_dir=None, dry_run=False, remove_missing=False, overwrite_admin_edits=False, progress=None):
+        self.texts_dir = settings.CORPUS_TEXTS_DIR if texts_dir is None else texts_dir
+        self.remove_missing = remove_missing
+        self.overwrite_admin_edits = overwrite_admin_edits
+        self.progress = progress or (lambda message: None)
+        self.report = LoadReport(dry_run=dry_run)
+        self.errors = []
+        self.now = timezone.now()
+        self.companies = dict(Company.objects.values_list("slug", "pk"))
+        self.topics = dict(Topic.objects.values_list("slug", "pk"))
+        self.sources = dict(Source.objects.values_list("key", "pk"))
+        self.source_texts = {}  # source key -> SourceText or None
+        self.text_files = dict(Source.objects.exclude(text_file="").values_list("key", "text_file"))
+        self.relations = []  # (file, pointer, from claim id, relation records, own source key)
+
+    # errors
+
+    def error(self, file, record, field_name, message):
+        self.errors.append(LoadError(file, record, field_name, message))
+
+    def schema_errors(self, file, record, validator_name, data, pointer_prefix):
+        found = 0
+        for error in sorted(_validators()[validator_name].iter_errors(data), key=lambda e: list(e.path)):
+            found += 1
+            self.error(file, record, "/".join(str(p) for p in error.path), _schema_message(error))
+        return found
+
+    # vocabularies
+
+    def load_vocabulary(self, fixture, kind):
+        data = fixture.whole()
+        model, lookup, label = (
+            (Company, self.companies, "company") if kind == "companies" else (Topic, self.topics, "topic")
+        )
+        if self.schema_errors(fixture.name, "", f"{kind}File", data, ""):
+            return
+        records = data[kind]
+        slugs = Counter(r["slug"] for r in records)
+        for slug, n in slugs.items():
+            if n > 1:
+                self.error(fixture.name, f"/{kind} ({label} '{slug}')", "slug", f"duplicate slug, {n} records")
+        known = set(lookup) | set(slugs)
+        existing = {obj.slug: obj for obj in model.objects.all()}
+        pending_parents = []
+        for index, record in enumerate(records):
+            pointer = f"/{kind}/{index} ({label} '{record['slug']}')"
+            parent = record.get("parent")
+            if parent and parent not in known:
+                self.error(fixture.name, pointer, "parent", f"unknown {label} '{parent}'")
+            if parent == record["slug"]:
+                self.error(fixture.name, pointer, "parent", f"a {label} cannot be its own parent")
+            obj = existing.get(record["slug"]) or model(slug=record["slug"])
+            before = _vocabulary_values(obj, kind)
+            obj.name = record["name"]
+            obj.description = record.get("description", "")
+            if kind == "companies":
+                obj.aliases = record.get("aliases", [])
+                obj.wikidata_id = record.get("wikidata", "")
+                obj.country = record.get("country", "")
+            try:
+                obj.full_clean(exclude=["parent", "slug"] if obj.pk else ["parent"], validate_unique=False)
+            except ValidationError as error:
+                for name, messages in error.message_dict.items():
+                    self.error(fixture.name, pointer, name, " ".join(messages))
+                continue
+            pending_parents.append((obj, parent, before))
+        if self.errors:
+            return
+        for obj, _, _ in pending_parents:
+            if obj.pk is None:
+                obj.save()
+                lookup[obj.slug] = obj.pk
+        for obj, parent, before in pending_parents:
+            obj.parent_id = lookup[parent] if parent else None
+            after = _vocabulary_values(obj, kind)
+            if before is None:
+                obj.save()
+                self.report.count(label, "created")
+            elif before != after:
+                obj.save()
+                self.report.count(label, "updated")
+            else:
+                self.report.count(label, "unchanged")
+        self._check_cycles(fixture.name, model, kind, label)
+
+    def _check_cycles(self, file, model, kind, label):
+        parents = dict(model.objects.values_list("pk", "parent_id"))
+        slugs = dict(model.objects.values_list("pk", "slug"))
+        for pk in parents:
+            seen, node = set(), pk
+            while node is not None:
+                if node in seen:
+                    self.error(
+                        file,
+                        f"/{kind} ({label} '{slugs[pk]}')",
+                        "parent",
+                        f"parents form a cycle through '{slugs[node]}'",
+                    )
+                    break
+                seen.add(node)
+                node = parents.get(node)
+
+    # sources
+
+    def text_for(self, source_key):
+        if source_key not in self.source_texts:
+            text_file = self.text_files.get(source_key)
+            source = Source(key=source_key, text_file=text_file or "")
+            self.source_texts[source_key] = source.read_text(self.texts_dir) if text_file else None
+        return self.source_texts[source_key]
+
+    def load_source_file(self, fixture):
+        file = fixture.name
+        record = fixture.source_record()
+        if not isinstance(record, dict):
+            self.error(file, "/source", "", "the file needs a 'source' object")
+            return
+        if self.schema_errors(file, "/source", "source", record, "/source"):
+            return
+        key = record["key"]
+        source = self.upsert_source(file, record)
+        if source is None:
+            return
+        self.sources[key] = source.pk
+        self.text_files[key] = source.text_file
+        self.source_texts.pop(key, None)
+        if source.text_file and self.texts_dir and self.text_for(key) is None:
+            self.report.unverified_sources.append(key)
+        self.load_claims(fixture, source)
+
+    def upsert_source(self, file, record):
+        source = Source.objects.filter(key=record["key"]).first()
+        created = source is None
+        source = source or Source(key=record["key"])
+        before = None if created else _source_values(source)
+        for name in (
+            "kind",
+            "title",
+            "publisher",
+            "venue",
+            "volume",
+            "issue",
+            "pages",
+            "doi",
+            "url",
+            "text_file",
+            "notes",
+        ):
+            setattr(source, name, record.get(name, ""))
+        source.language = record.get("language", "en")
+        try:
+            if record.get("published"):
+                source.published, source.published_precision = parse_partial_date(record["published"])
+            else:
+                source.published, source.published_precision = None, ""
+            source.accessed = parse_partial_date(record["accessed"])[0] if record.get("accessed") else None
+        except ValueError as error:
+            self.error(file, "/source", "published" if "published" in str(error) else "published/accessed", str(error))
+            return None
+        authors = [
+            Author(
+                position=i,
+                family=a.get("family", ""),
+                given=a.get("given", ""),
+                organisation=a.get("organisation", ""),
+                role=a.get("role", "author"),
+            )
+            for i, a in enumerate(record.get("authors", []))
+        ]
+        try:
+            source.full_clean(exclude=["key"] if not created else [], validate_unique=False)
+            for author in authors:
+                author.full_clean(exclude=["source"], validate_unique=False)
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                self.error(file, "/source", name, " ".join(messages))
+            return None
+        author_values = [_author_values(a) for a in authors]
+        if created:
+            source.save()
+            self.report.count("source", "created")
+        elif before != _source_values(source) or author_values != [
+            _author_values(a) for a in source.authors.order_by("position")
+        ]:
+            source.save()
+            self.report.count("source", "updated")
+        else:
+            self.report.count("source", "unchanged")
+            return source
+        source.authors.all().delete()
+        for author in authors:
+            author.source = source
+        Author.objects.bulk_create(authors)
+        return source
+
+    # claims
+
+    def load_claims(self, fixture, source):
+        file = fixture.name
+        sha = file_sha256(fixture.path)
+        existing = {
+            key: (pk, digest, admin_changed_at)
+            for key, pk, digest, admin_changed_at in Claim.objects.filter(source=source).values_list(
+                "key", "pk", "record_sha256", "admin_changed_at"
+            )
+        }
+        seen = set()
+        batch = []
+        errors_before = len(self.errors)
+        written = 0
+        for index, record in fixture.claims():
+            pointer = f"/claims/{index}"
+            if isinstance(record, dict) and isinstance(record.get("key"), str):
+                pointer += f" (claim '{record['key']}')"
+            if len(self.errors) - errors_before >= MAX_ERRORS_PER_FILE:
+                continue
+            prepared = self.prepare_claim(file, pointer, record, source)
+            if prepared is None:
+                continue
+            key = record["key"]
+            if key in seen:
+                self.error(file, pointer, "key", f"duplicate claim key '{key}' in this file")
+                continue
+            seen.add(key)
+            claim, citations, companies, topics, digest = prepared
+            current = existing.get(key)
+            if current is not None:
+                pk, old_digest, admin_changed_at = current
+                if old_digest == digest:
+                    self.report.count("claim", "unchanged")
+                    self.report.count("citation", "unchanged", len(citations))
+                    self.report.count("relation", "unchanged", len(record.get("relations", [])))
+                    continue
+                if admin_changed_at is not None:
+                    if not self.overwrite_admin_edits:
+                        self.error(
+                            file,
+                            pointer,
+                            "",
+                            "edited in the admin since it was last loaded; merge the admin's changes into the file, "
+                            "or load with --overwrite-admin-edits to replace them (the admin version stays in history)",
+                        )
+                        continue
+                    self.report.conflicts_overwritten.append((source.key, key))
+                claim.pk = pk
+            claim.loaded_from, claim.loaded_sha256, claim.loaded_at = file[-300:], sha, self.now
+            claim.record_sha256 = digest
+            claim.admin_changed_at = None
+            if claim.status == Claim.Status.PUBLISHED and claim.pk is None:
+                claim.published_at = self.now
+            if not self.errors:
+                batch.append((claim, citations, companies, topics, record, pointer))
+                if len(batch) >= BATCH_SIZE:
+                    written += self.write_claims(batch, file)
+                    batch = []
+                    self.progress(f"{file}: {written} claims written")
+        if not self.errors and batch:
+            written += self.write_claims(batch, file)
+        missing = sorted(set(existing) - seen)
+        if missing and not self.errors:
+            self.report.missing += [(source.key, key) for key in missing]
+            if self.remove_missing:
+                Claim.objects.filter(source=source, key__in=missing).delete()
+                self.report.count("claim", "removed", len(missing))
+
+    def prepare_claim(self, file, pointer, record, source):
+        """Validate one claim record; return unsaved objects, or None after recording errors."""
+        if not isinstance(record, dict):
+            self.error(file, pointer, "", "a claim must be an object")
+            return None
+        if self.schema_errors(file, pointer, "claim", record, pointer):
+            return None
+        bad = len(self.errors)
+        claim = Claim(source=source, key=record["key"])
+        for name in ("text", "kind", "speaker", "notes", "retraction_reason"):
+            setattr(claim, name, record.get(name, ""))
+        claim.status = record.get("status", Claim.Status.DRAFT)
+        try:
+            claim.set_period(record.get("period"))
+        except ValueError as error:
+            self.error(file, pointer, "period", str(error))
+        value = record.get("value")
+        if value:
+            try:
+                claim.value = Decimal(str(value["number"]))
+                claim.value_max = Decimal(str(value["number_max"])) if "number_max" in value else None
+            except InvalidOperation:
+                self.error(file, pointer, "value/number", "not a number")
+            claim.value_qualifier = value.get("qualifier", "exact")
+            claim.unit, claim.scale, claim.metric = value["unit"], value.get("scale", "one"), value["metric"]
+            if claim.value_qualifier == "range" and claim.value_max is None:
+                self.error(file, pointer, "value/number_max", "a range needs number_max")
+        try:
+            claim.full_clean(exclude=["source"], validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                name = {"value": "value/number", "unit": "value/unit", "value_max": "value/number_max"}.get(name, name)
+                self.error(file, pointer, name, " ".join(messages))
+        companies = self._resolve(file, pointer, record, "companies", self.companies, "company")
+        topics = self._resolve(file, pointer, record, "topics", self.topics, "topic")
+        citations = []
+        quotes = set()
+        for i, cited in enumerate(record["citations"]):
+            cited_key = cited.get("source", source.key)
+            if cited_key not in self.sources:
+                self.error(file, pointer, f"citations/{i}/source", f"unknown source '{cited_key}'")
+                continue
+            if (cited_key, cited["quote"]) in quotes:
+                self.error(file, pointer, f"citations/{i}/quote", "the same quote is cited twice")
+                continue
+            quotes.add((cited_key, cited["quote"]))
+            citation = Citation(source_id=self.sources[cited_key], quote=cited["quote"], locator=cited["locator"])
+            try:
+                citation.full_clean(exclude=["claim", "source"], validate_unique=False, validate_constraints=False)
+            except ValidationError as error:
+                for name, messages in error.message_dict.items():
+                    self.error(file, pointer, f"citations/{i}/{name}", " ".join(messages))
+                continue
+            self.verify(file, pointer, i, citation, cited_key)
+            citations.append(citation)
+        if len(self.errors) > bad:
+            return None
+        return claim, citations, companies, topics, record_hash(record)
+
+    def _resolve(self, file, pointer, record, name, lookup, label):
+        ids = []
+        for i, slug in enumerate(record.get(name, [])):
+            if slug in lookup:
+                ids.append(lookup[slug])
+            else:
+                self.error(file, pointer, f"{name}/{i}", f"unknown {label} '{slug}' (not in fixtures/{name}.json)")
+        return ids
+
+    def verify(self, file, pointer, index, citation, source_key):
+        text = self.text_for(source_key)
+        if text is None:
+            citation.verify(None)
+            return
+        match = citation.verify(text)
+        if citation.verification in (Citation.Verification.EXACT, Citation.Verification.NORMALISED):
+            return
+        elsewhere = [
+            key
+            for key in self.text_files
+            if key != source_key and (other := self.text_for(key)) is not None and other.contains(citation.quote)
+        ]
+        if elsewhere:
+            message = f"quote not in the text of '{source_key}': found in '{elsewhere[0]}' instead"
+        elif match.passage and match.score:
+            nearest = " ".join(match.passage.split())
+            message = (
+                f"quote not found in the text of '{source_key}'; "
+                f"nearest passage ({match.score:.0f}% similar): “{nearest}”"
+            )
+        else:
+            message = f"quote not found in the text of '{source_key}'"
+        self.error(file, pointer, f"citations/{index}/quote", message)
+
+    def write_claims(self, batch, file):
+        new = [item for item in batch if item[0].pk is None]
+        changed = [item for item in batch if item[0].pk is not None]
+        if new:
+            bulk_create_with_history(
+                [item[0] for item in new], Claim, batch_size=BATCH_SIZE, default_change_reason=self.change_reason(file)
+            )
+            if new[0][0].pk is None:  # backends that cannot return ids from a bulk insert
+                keys = {item[0].key: item[0] for item in new}
+                for key, pk in Claim.objects.filter(source=new[0][0].source, key__in=keys).values_list("key", "pk"):
+                    keys[key].pk = pk
+            self.report.count("claim", "created", len(new))
+        for claim, *_ in changed:
+            claim._change_reason = self.change_reason(file)
+            claim.save(update_fields=UPDATED_FIELDS)
+        if changed:
+            ids = [item[0].pk for item in changed]
+            old_citations = Citation.objects.filter(claim_id__in=ids)
+            self.report.count("citation", "removed", old_citations.count())
+            old_citations.delete()
+            ClaimRelation.objects.filter(from_claim_id__in=ids).delete()
+            Claim.companies.through.objects.filter(claim_id__in=ids).delete()
+            Claim.topics.through.objects.filter(claim_id__in=ids).delete()
+            Claim.objects.filter(pk__in=ids, status=Claim.Status.PUBLISHED, published_at__isnull=True).update(
+                published_at=self.now
+            )
+            self.report.count("claim", "updated", len(changed))
+        citations, company_rows, topic_rows = [], [], []
+        for claim, claim_citations, companies, topics, record, pointer in batch:
+            for citation in claim_citations:
+                citation.claim_id = claim.pk
+                citations.append(citation)
+            company_rows += [Claim.companies.through(claim_id=claim.pk, company_id=c) for c in companies]
+            topic_rows += [Claim.topics.through(claim_id=claim.pk, topic_id=t) for t in topics]
+            self._queue_relations(file, pointer, claim.pk, record, claim.source.key)
+        Citation.objects.bulk_create(citations, batch_size=BATCH_SIZE)
+        Claim.companies.through.objects.bulk_create(company_rows, batch_size=BATCH_SIZE)
+        Claim.topics.through.objects.bulk_create(topic_rows, batch_size=BATCH_SIZE)
+        self.report.count("citation", "created", len(citations))
+        return len(batch)
+
+    @staticmethod
+    def change_reason(file):
+        reason = f"loaded from {file}"
+        # The history's reason column holds 100 characters: keep the file name's end.
+        return reason if len(reason) <= 100 else "loaded from …" + file[-(100 - 13) :]
+
+    # relations, once every claim of every file is in
+
+    def _queue_relations(self, file, pointer, claim_id, record, source_key):
+        if record.get("relations"):
+            self.relations.append((file, pointer, claim_id, record["relations"], source_key))
+
+    def load_relations(self):
+        """Create the relations of every claim written by this load (their old
+        ones were deleted with the claim's other rows)."""
+        wanted = set()
+        for _, _, _, relations, own in self.relations:
+            for relation in relations:
+                wanted.add(_claim_ref(relation["claim"], own))
+        by_source = defaultdict(set)
+        for source_key, key in wanted:
+            by_source[source_key].add(key)
+        ids = {}
+        for source_key, keys in by_source.items():
+            for key, pk in Claim.objects.filter(source__key=source_key, key__in=keys).values_list("key", "pk"):
+                ids[(source_key, key)] = pk
+        rows = {}
+        for file, pointer, claim_id, relations, own in self.relations:
+            for i, relation in enumerate(relations):
+                ref = _claim_ref(relation["claim"], own)
+                if ref not in ids:
+                    self.error(file, pointer, f"relations/{i}/claim", f"unknown claim '{'/'.join(ref)}'")
+                elif ids[ref] == claim_id:
+                    self.error(file, pointer, f"relations/{i}/claim", "a claim cannot relate to itself")
+                else:
+                    rows[(claim_id, ids[ref], relation["type"])] = relation.get("note", "")
+        if self.errors:
+            return
+        ClaimRelation.objects.bulk_create(
+            [ClaimRelation(from_claim_id=f, to_claim_id=t, type=k, note=n) for (f, t, k), n in rows.items()],
+            batch_size=BATCH_SIZE,
+        )
+        self.report.count("relation", "created", len(rows))
+
+    # the whole load
+
+    def run(self, paths):
+        files = [FixtureFile(p) for p in discover(paths)]
+        self.report.files = [f.name for f in files]
+        for fixture in files:
+            try:
+                kind = fixture.kind()
+                if kind in ("companies", "topics"):
+                    self.load_vocabulary(fixture, kind)
+                else:
+                    self.load_source_file(fixture)
+            except LoadFailed as failed:
+                self.errors += failed.errors
+        if not self.errors:
+            self.load_relations()
+        if self.errors:
+            raise LoadFailed(self.errors)
+        return self.report
+
+
+class _DryRunRollback(Exception):
+    pass
+
+
+def load_corpus(
+    paths=None, *, texts_dir=None, dry_run=False, remove_missing=False, overwrite_admin_edits=False, progress=None
+):
+    """Validate and load fixture files; all or nothing.
+
+    Returns a LoadReport; raises LoadFailed with every error found. With
+    dry_run, everything is validated (and written inside a transaction, so
+    that database constraints are checked too) and then rolled back.
+    """
+    paths = paths or [settings.CORPUS_FIXTURES_DIR]
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # Readers keep seeing the previous corpus until the commit; this
+                # only guards against two loads interleaving.
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(482910)")
+            loader = Loader(texts_dir, dry_run, remove_missing, overwrite_admin_edits, progress)
+            report = loader.run(paths)
+            if dry_run:
+                raise _DryRunRollback
+    except _DryRunRollback:
+        pass
+    return report
+
+
+def _claim_ref(target, own_source):
+    """'other-source/claim-key' or a bare 'claim-key' in the same source."""
+    return tuple(target.split("/", 1)) if "/" in target else (own_source, target)
+
+
+def _schema_message(error):
+    if error.validator == "additionalProperties":
+        return error.message.replace("Additional properties are not allowed", "unknown field(s)")
+    if error.validator == "required":
+        return f"missing required field: {error.message.split(' is a required')[0]}"
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        best = jsonschema.exceptions.best_match(error.context)
+        return best.message
+    return error.message
+
+
+def _vocabulary_values(obj, kind):
+    if obj.pk is None:
+        return None
+    values = (obj.name, obj.description, obj.parent_id)
+    if kind == "companies":
+        values += (tuple(obj.aliases), obj.wikidata_id, obj.country)
+    return values
+
+
+def _source_values(source):
+    return tuple(
+        getattr(source, f.attname) for f in Source._meta.concrete_fields if f.name not in ("created_at", "updated_at")
+    )
+
+
+def _author_values(author):
+    return (author.position, author.family, author.given, author.organisation, author.role)

@@ -1,0 +1,64 @@
+"""Validate and load fixture files into the corpus, all or nothing.
+
+    manage.py load_corpus                       # everything under fixtures/
+    manage.py load_corpus fixtures/sources/x.json --dry-run
+    manage.py load_corpus big.jsonl --texts /path/to/texts
+
+The format is documented in docs/fixtures.md.
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from claims.loaders import LoadFailed, load_corpus
+
+
+class Command(BaseCommand):
+    help = "Validate fixture files (schema, references, quotes against source texts) and load them in one transaction."
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="*", help="Fixture files or directories (default: fixtures/).")
+        parser.add_argument("--dry-run", action="store_true", help="Validate and report; write nothing.")
+        parser.add_argument("--texts", metavar="DIR", help="Directory of source texts (default: CORPUS_TEXTS_DIR).")
+        parser.add_argument(
+            "--remove-missing",
+            action="store_true",
+            help="Delete claims that are in the database but no longer in their file.",
+        )
+        parser.add_argument(
+            "--overwrite-admin-edits",
+            action="store_true",
+            help="Let the file replace claims a curator edited in the admin since they were loaded.",
+        )
+
+    def handle(self, paths, dry_run, texts, remove_missing, overwrite_admin_edits, verbosity, **options):
+        progress = self.stdout.write if verbosity >= 2 else None
+        try:
+            report = load_corpus(
+                paths,
+                texts_dir=texts,
+                dry_run=dry_run,
+                remove_missing=remove_missing,
+                overwrite_admin_edits=overwrite_admin_edits,
+                progress=progress,
+            )
+        except LoadFailed as failed:
+            files = len({e.file for e in failed.errors})
+            lines = [f"{len(failed.errors)} error(s) in {files} file(s); nothing was loaded:"]
+            lines += [f"  {error}" for error in failed.errors]
+            raise CommandError("\n".join(lines))
+        if verbosity >= 1:
+            prefix = "Dry run, nothing written. Would load" if dry_run else "Loaded"
+            self.stdout.write(f"{prefix} {len(report.files)} file(s).")
+            for line in report.lines():
+                self.stdout.write(f"  {line}")
+            for source_key in report.unverified_sources:
+                self.stdout.write(self.style.WARNING(f"  {source_key}: text not found, quotes not verified"))
+            if report.missing:
+                verb = "removed" if remove_missing else "kept (use --remove-missing to delete)"
+                self.stdout.write(
+                    self.style.WARNING(f"  {len(report.missing)} claim(s) no longer in their file, {verb}:")
+                )
+                for source_key, key in report.missing[: 50 if verbosity < 2 else None]:
+                    self.stdout.write(f"    {source_key}/{key}")
+            for source_key, key in report.conflicts_overwritten:
+                self.stdout.write(self.style.WARNING(f"  {source_key}/{key}: admin edits overwritten by the file"))
