@@ -1,0 +1,70 @@
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from claims.exports import csv_lines, neutralise
+from claims.loaders import load_corpus
+
+from .fixturefiles import database_fingerprint, fixture_tree
+
+pytestmark = pytest.mark.django_db
+
+FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+
+
+def test_load_export_load_round_trips_with_no_change(tmp_path):
+    fixtures, texts = fixture_tree(tmp_path)
+    load_corpus([fixtures], texts_dir=str(texts))
+    before = database_fingerprint()
+    call_command("export_corpus", str(tmp_path / "out"), verbosity=0)
+    report = load_corpus([tmp_path / "out"], texts_dir=str(texts))
+    assert report.counts["claim"] == {"unchanged": 3}
+    assert report.counts["source"] == {"unchanged": 1}
+    assert report.counts["company"] == {"unchanged": 3}
+    assert database_fingerprint() == before
+
+
+def test_seed_corpus_round_trips(tmp_path):
+    load_corpus([FIXTURES], texts_dir="")
+    before = database_fingerprint()
+    call_command("export_corpus", str(tmp_path / "out"), verbosity=0)
+    report = load_corpus([tmp_path / "out"], texts_dir="")
+    assert set(report.counts["claim"]) == {"unchanged"}
+    assert database_fingerprint() == before
+
+
+def test_export_into_a_fresh_database_gives_the_same_corpus(tmp_path, django_db_blocker):
+    fixtures, texts = fixture_tree(tmp_path)
+    load_corpus([fixtures], texts_dir=str(texts))
+    call_command("export_corpus", str(tmp_path / "out"), verbosity=0)
+    first = json.loads((tmp_path / "out" / "sources" / "test-report-2019.json").read_text())
+    original = json.loads((fixtures / "sources" / "test-report-2019.json").read_text())
+    assert [c["key"] for c in first["claims"]] == sorted(c["key"] for c in original["claims"])
+    assert first["source"]["published"] == "2019-05"
+    figure = next(c for c in first["claims"] if c["key"] == "mobile-payments-2016")
+    assert figure["value"] == {
+        "number": 5.5,
+        "qualifier": "exact",
+        "unit": "USD",
+        "scale": "trillion",
+        "metric": "China mobile-payment market size",
+    }
+    assert figure["relations"] == [
+        {"type": "supports", "claim": "test-report-2019/alibaba-cloud-share-2019", "note": "Same report."}
+    ]
+
+
+@pytest.mark.parametrize("cell", ["=1+1", "+SUM(A1)", "-2", "@cmd", "\tx", "\rx"])
+def test_csv_formula_cells_are_neutralised(cell):
+    assert neutralise(cell) == "'" + cell
+    (header, row) = list(csv.reader(io.StringIO("".join(csv_lines([{"text": cell}], ["text"])))))
+    assert row == ["'" + cell]
+
+
+def test_plain_cells_are_untouched():
+    assert neutralise("Alibaba") == "Alibaba" and neutralise(3) == 3
