@@ -20,7 +20,7 @@ class RowWriter:
         # PostgreSQL's COPY adapts Python values itself; SQLite needs Django's
         # adaptation for dates, datetimes (UTC, naive) and decimals.
         self.adapters = [
-            (lambda value, f=f: f.get_db_prep_save(value, connection))
+            _memo(lambda value, f=f: f.get_db_prep_save(value, connection))
             if isinstance(f, (models.DateField, models.DecimalField))
             else None
             for f in self.fields
@@ -50,6 +50,19 @@ class RowWriter:
             value if adapt is None or value is None else adapt(value)
             for value, adapt in zip(row, self.adapters, strict=True)
         ]
+
+
+def _memo(adapt):
+    """Adapt a value once when the same value repeats (a load stamps every row
+    with the same time)."""
+    last = [object(), None]
+
+    def adapted(value):
+        if value != last[0]:
+            last[0], last[1] = value, adapt(value)
+        return last[1]
+
+    return adapted
 
 
 def allocate_ids(model, count):

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from .bulkwrite import RowWriter, allocate_ids
 from .models import Author, Citation, Claim, ClaimRelation, Company, Source, Topic, parse_partial_date
+from .quotes import verification_fields
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "fixtures" / "schema.json"
 
@@ -48,18 +49,30 @@ HISTORY_ATTNAMES = [
     if f.name in {h.name for h in Claim.history.model._meta.concrete_fields}
 ]
 HISTORY_COLUMNS = [*HISTORY_ATTNAMES, "history_date", "history_change_reason", "history_type", "history_user"]
+# The order of quotes.verification_fields() after the first four.
 CITATION_COLUMNS = [
     "claim",
     "source",
     "quote",
     "locator",
-    "position",
-    "prefix",
-    "suffix",
     "verification",
     "verification_score",
     "verified_at",
+    "position",
+    "prefix",
+    "suffix",
 ]
+
+
+@dataclass(slots=True)
+class PendingCitation:
+    """A validated citation waiting to be written (lighter than a model instance)."""
+
+    source_id: int
+    quote: str
+    locator: str
+    fields: dict = None
+
 
 # What a re-load may change on an existing claim: its content and provenance,
 # never who created, reviewed or published it.
@@ -662,7 +675,7 @@ class Loader:
             if not cited["quote"].strip() or not cited["locator"].strip():
                 self.error(file, pointer, f"citations/{i}", "quote and locator cannot be blank")
                 continue
-            citation = Citation(source_id=self.sources[cited_key], quote=cited["quote"], locator=cited["locator"])
+            citation = PendingCitation(self.sources[cited_key], cited["quote"], cited["locator"])
             self.verify(file, pointer, i, citation, cited_key)
             citations.append(citation)
         if len(self.errors) > bad:
@@ -680,11 +693,9 @@ class Loader:
 
     def verify(self, file, pointer, index, citation, source_key):
         text = self.text_for(source_key)
-        if text is None:
-            citation.verify(None)
-            return
-        match = citation.verify(text)
-        if citation.verification in (Citation.Verification.EXACT, Citation.Verification.NORMALISED):
+        match = text.find(citation.quote) if text is not None else None
+        citation.fields = verification_fields(match, self.now)
+        if match is None or match.status in (Citation.Verification.EXACT, Citation.Verification.NORMALISED):
             return
         elsewhere = [
             key
@@ -704,53 +715,48 @@ class Loader:
         self.error(file, pointer, f"citations/{index}/quote", message)
 
     def write_claims(self, batch, file):
-        new = [item for item in batch if item[0].pk is None]
-        changed = [item for item in batch if item[0].pk is not None]
-        if new:
-            self.insert_new_claims([item[0] for item in new], file)
-            self.report.count("claim", "created", len(new))
-        for claim, *_ in changed:
-            claim._change_reason = self.change_reason(file)
-            claim.save(update_fields=UPDATED_FIELDS)
+        new = [item[0] for item in batch if item[0].pk is None]
+        changed = [item[0] for item in batch if item[0].pk is not None]
         if changed:
-            ids = [item[0].pk for item in changed]
-            old_citations = Citation.objects.filter(claim_id__in=ids)
-            self.report.count("citation", "removed", old_citations.count())
-            old_citations.delete()
-            ClaimRelation.objects.filter(from_claim_id__in=ids).delete()
-            Claim.companies.through.objects.filter(claim_id__in=ids).delete()
-            Claim.topics.through.objects.filter(claim_id__in=ids).delete()
-            Claim.objects.filter(pk__in=ids, status=Claim.Status.PUBLISHED, published_at__isnull=True).update(
-                published_at=self.now
-            )
-            self.report.count("claim", "updated", len(changed))
+            self.update_claims(changed, file)
+        # New claims get their ids first, and their citations are written
+        # before them (foreign keys are checked at commit): the search index,
+        # kept by triggers, then indexes each new claim once, with its quotes,
+        # instead of once per citation.
+        for claim, pk in zip(new, allocate_ids(Claim, len(new)), strict=True):
+            claim.pk = pk
         citations, company_rows, topic_rows = [], [], []
         for claim, claim_citations, companies, topics, record, pointer in batch:
-            for citation in claim_citations:
-                citation.claim_id = claim.pk
-                citations.append(citation)
+            citations += [(claim.pk, c.source_id, c.quote, c.locator, *c.fields.values()) for c in claim_citations]
             company_rows += [(claim.pk, c) for c in companies]
             topic_rows += [(claim.pk, t) for t in topics]
             self._queue_relations(file, pointer, claim.pk, record, claim.source.key)
-        self.writers["citation"].write(
-            (
-                c.claim_id,
-                c.source_id,
-                c.quote,
-                c.locator,
-                c.position,
-                c.prefix,
-                c.suffix,
-                c.verification,
-                c.verification_score,
-                c.verified_at,
-            )
-            for c in citations
-        )
+        self.writers["citation"].write(citations)
+        if new:
+            self.insert_new_claims(new, file)
+            self.report.count("claim", "created", len(new))
         self.writers["companies"].write(company_rows)
         self.writers["topics"].write(topic_rows)
         self.report.count("citation", "created", len(citations))
         return len(batch)
+
+    def update_claims(self, claims, file):
+        """Update changed claims in place (their ids, permalinks and history
+        stay) and drop the rows that write_claims writes anew."""
+        for claim in claims:
+            claim._change_reason = self.change_reason(file)
+            claim.save(update_fields=UPDATED_FIELDS)
+        ids = [claim.pk for claim in claims]
+        old_citations = Citation.objects.filter(claim_id__in=ids)
+        self.report.count("citation", "removed", old_citations.count())
+        old_citations.delete()
+        ClaimRelation.objects.filter(from_claim_id__in=ids).delete()
+        Claim.companies.through.objects.filter(claim_id__in=ids).delete()
+        Claim.topics.through.objects.filter(claim_id__in=ids).delete()
+        Claim.objects.filter(pk__in=ids, status=Claim.Status.PUBLISHED, published_at__isnull=True).update(
+            published_at=self.now
+        )
+        self.report.count("claim", "updated", len(claims))
 
     @cached_property
     def writers(self):
@@ -763,9 +769,8 @@ class Loader:
         }
 
     def insert_new_claims(self, claims, file):
-        """Insert new claims, and their first history record, with explicit ids."""
-        for claim, pk in zip(claims, allocate_ids(Claim, len(claims)), strict=True):
-            claim.pk = pk
+        """Insert new claims (ids already allocated) and their first history record."""
+        for claim in claims:
             claim.created_at = claim.updated_at = self.now
         self.writers["claim"].write([getattr(c, name) for name in CLAIM_ATTNAMES] for c in claims)
         reason = self.change_reason(file)

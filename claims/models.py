@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from .quotes import SourceText
+from .quotes import SourceText, verification_fields
 
 # A quote is a sentence or two, never a passage: short quotes keep the corpus
 # on the right side of fair use and make each citation checkable at a glance.
@@ -673,17 +673,9 @@ class Citation(models.Model):
     def verify(self, source_text):
         """Locate the quote in its source's text (a SourceText, or None when
         the text is not at hand) and record where, with its context."""
-        if source_text is None:
-            self.verification, self.verification_score, self.verified_at = self.Verification.UNCHECKED, None, None
-            self.position, self.prefix, self.suffix = None, "", ""
-            return
-        match = source_text.find(self.quote)
-        self.verification = match.status
-        self.verification_score = match.score if match.status == self.Verification.FUZZY else None
-        self.verified_at = timezone.now()
-        found = match.status in (self.Verification.EXACT, self.Verification.NORMALISED)
-        self.position = match.start if found else None
-        self.prefix, self.suffix = (match.prefix, match.suffix) if found else ("", "")
+        match = source_text.find(self.quote) if source_text is not None else None
+        for name, value in verification_fields(match, timezone.now()).items():
+            setattr(self, name, value)
         return match
 
     def clean(self):

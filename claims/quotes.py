@@ -68,6 +68,28 @@ class Match:
     passage: str = ""  # the original text matched (for fuzzy: the nearest passage)
 
 
+def verification_fields(match, checked_at):
+    """What a citation records of a Match (None: the source text is not at hand)."""
+    if match is None:
+        return {
+            "verification": "unchecked",
+            "verification_score": None,
+            "verified_at": None,
+            "position": None,
+            "prefix": "",
+            "suffix": "",
+        }
+    found = match.status in ("exact", "normalised")
+    return {
+        "verification": match.status,
+        "verification_score": match.score if match.status == "fuzzy" else None,
+        "verified_at": checked_at,
+        "position": match.start if found else None,
+        "prefix": match.prefix if found else "",
+        "suffix": match.suffix if found else "",
+    }
+
+
 def normalise(text, drop_hyphens=False):
     """Return (normalised text, offsets) where offsets[i] is the position in
     `text` of the i-th normalised character (plus one final end offset)."""
