@@ -9,5 +9,6 @@ from .views import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path(settings.ADMIN_URL, admin.site.urls),
+    path("api/", include("claims.api")),
     path("", include("claims.urls")),
 ]
