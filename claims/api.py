@@ -11,6 +11,7 @@ from django.http import JsonResponse
 from django.urls import path, re_path
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import extend_schema_field
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
@@ -20,9 +21,20 @@ from rest_framework.routers import SimpleRouter
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from .exports import claims_for_export
-from .filters import ClaimFilterSet, CompanyFilterSet, SourceFilterSet, TopicFilterSet
+from .filters import (
+    ClaimFilterSet,
+    CompanyFilterSet,
+    SourceFilterSet,
+    TopicFilterSet,
+    ValueListFilter,
+    YearListFilter,
+)
 from .models import Author, Citation, Claim, Company, Source, Topic, format_partial_date, sources_with_public_claims
 from .pagination import InvalidCursor, SortKey, paginate
+
+# Repeatable filters are arrays in the schema: ?company=alibaba&company=tencent.
+extend_schema_field({"type": "array", "items": {"type": "string"}})(ValueListFilter)
+extend_schema_field({"type": "array", "items": {"type": "integer", "minimum": 1000, "maximum": 9999}})(YearListFilter)
 
 # -- filtering and paging -----------------------------------------------------------------
 
