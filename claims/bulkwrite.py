@@ -7,14 +7,18 @@ inside the loader's transaction, so a failure still rolls everything back.
 """
 
 from django.db import connection, models
+from django.utils import timezone
 
 
 class RowWriter:
-    """Insert tuples of values into one model's table, in the given field order."""
+    """Insert tuples of values into one model's table, in the given field
+    order; every other column gets its field's default."""
 
     def __init__(self, model, field_names):
         self.model = model
-        self.fields = [model._meta.get_field(name) for name in field_names]
+        given = [model._meta.get_field(name) for name in field_names]
+        self.defaults = [_default(f) for f in model._meta.concrete_fields if f not in given and not f.primary_key]
+        self.fields = given + [f for f in model._meta.concrete_fields if f not in given and not f.primary_key]
         self.table = model._meta.db_table
         self.columns = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
         # PostgreSQL's COPY adapts Python values itself; SQLite needs Django's
@@ -30,6 +34,8 @@ class RowWriter:
         rows = list(rows)
         if not rows:
             return 0
+        if self.defaults:
+            rows = [(*row, *self.defaults) for row in rows]
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 with cursor.cursor.copy(
@@ -50,6 +56,14 @@ class RowWriter:
             value if adapt is None or value is None else adapt(value)
             for value, adapt in zip(row, self.adapters, strict=True)
         ]
+
+
+def _default(field):
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return timezone.now()
+    if field.has_default():
+        return field.get_default()
+    return None if field.null else ""
 
 
 def _memo(adapt):
