@@ -1,6 +1,7 @@
 """Small named fixtures shared by the test modules."""
 
 import datetime
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -68,3 +69,213 @@ def published_claim(source, alibaba, cloud):
 @pytest.fixture
 def on_postgres():
     return connection.vendor == "postgresql"
+
+
+# -- a small public corpus, for the public pages ---------------------------------------
+# Five published claims from two sources about three companies, filed under a
+# topic hierarchy (digital economy › fintech › mobile payments; cloud apart),
+# and one claim in each unpublished status, all mentioning "zebra" and filed
+# under a company, topic and source that nothing published uses.
+
+
+def figure(number, scale, unit, metric):
+    from decimal import Decimal
+
+    return {"value": Decimal(number), "scale": scale, "unit": unit, "metric": metric, "value_qualifier": "exact"}
+
+
+@pytest.fixture
+def corpus(db):
+    from types import SimpleNamespace
+
+    from claims.models import Author
+
+    c = SimpleNamespace()
+    c.alibaba = Company.objects.create(name="Alibaba Group", slug="alibaba", aliases=["Alibaba", "阿里巴巴"])
+    c.ant = Company.objects.create(
+        name="Ant Financial", slug="ant-financial", aliases=["Ant Group", "蚂蚁集团"], parent=c.alibaba, country="CN"
+    )
+    c.tencent = Company.objects.create(name="Tencent", slug="tencent", country="CN")
+    c.hidden_company = Company.objects.create(name="Hidden Co", slug="hidden-co")
+
+    c.economy = Topic.objects.create(name="Digital economy", slug="digital-economy")
+    c.fintech = Topic.objects.create(name="Fintech and payments", slug="fintech", parent=c.economy)
+    c.payments = Topic.objects.create(name="Mobile payments", slug="mobile-payments", parent=c.fintech)
+    c.cloud = Topic.objects.create(name="Cloud computing", slug="cloud-computing")
+    c.hidden_topic = Topic.objects.create(name="Hidden topic", slug="hidden-topic")
+
+    c.sacks = Source.objects.create(
+        key="sacks-2018-disruptors",
+        kind=Source.Kind.REPORT,
+        title="Disruptors, Innovators, and Thieves",
+        publisher="CSIS",
+        published=datetime.date(2018, 1, 1),
+        published_precision="month",
+        url="https://www.csis.org/analysis/disruptors",
+    )
+    Author.objects.create(source=c.sacks, position=0, family="Sacks", given="Samm")
+    c.danilin = Source.objects.create(
+        key="danilin-2020-covid",
+        kind=Source.Kind.JOURNAL_ARTICLE,
+        title="The Impact of the COVID Crisis on Chinese Platforms",
+        venue="Herald of the Russian Academy of Sciences",
+        volume="90",
+        issue="6",
+        pages="779–788",
+        doi="10.1134/S1019331620060271",
+        published=datetime.date(2020, 1, 1),
+        published_precision="year",
+    )
+    Author.objects.create(source=c.danilin, position=0, family="Danilin", given="I. V.")
+    c.hidden_source = Source.objects.create(key="hidden-source", kind=Source.Kind.OTHER, title="Hidden source")
+
+    def claim(source, key, text, kind, period, companies, topics, quote, status=Claim.Status.PUBLISHED, **fields):
+        made = Claim(source=source, key=key, text=text, kind=kind, status=status, **fields)
+        made.set_period(period)
+        made.save()
+        made.companies.set(companies)
+        made.topics.set(topics)
+        Citation.objects.create(claim=made, source=source, quote=quote, locator="p. 1")
+        return made
+
+    market = "China mobile-payment market size"
+    c.market_2018 = claim(
+        c.sacks,
+        "market-2018",
+        "China's mobile-payment market was worth $15.4 trillion in 2018.",
+        Claim.Kind.FIGURE,
+        "2018",
+        [c.alibaba, c.tencent],
+        [c.payments],
+        "China's mobile payments market is now valued at $15.4 trillion",
+        **figure("15.4", "trillion", "USD", market),
+    )
+    c.market_2017 = claim(
+        c.danilin,
+        "market-2017",
+        "China's mobile-payment market reached $5.5 trillion in 2017.",
+        Claim.Kind.FIGURE,
+        "2017",
+        [c.ant],
+        [c.payments],
+        "the mobile payment market exceeded 5.5 trillion dollars",
+        **figure("5.5", "trillion", "USD", market),
+    )
+    c.market_2018_low = claim(
+        c.danilin,
+        "market-2018-low",
+        "Another estimate put China's 2018 mobile-payment market at $12 trillion.",
+        Claim.Kind.FIGURE,
+        "2018",
+        [c.alibaba],
+        [c.payments],
+        "estimated at 12 trillion dollars in 2018",
+        **figure("12", "trillion", "USD", market),
+    )
+    c.cloud_event = claim(
+        c.danilin,
+        "cloud-abroad",
+        "Alibaba opened its first cloud data centre outside China in 2015.",
+        Claim.Kind.EVENT,
+        "2015",
+        [c.alibaba],
+        [c.cloud],
+        "a step driven by the innovation of its cloud infrastructure",
+    )
+    c.rivalry = claim(
+        c.sacks,
+        "fintech-rivalry",
+        "Tencent and Alibaba compete head to head in fintech.",
+        Claim.Kind.ASSESSMENT,
+        "2018-Q2",
+        [c.alibaba, c.tencent],
+        [c.fintech],
+        "Tencent and Alibaba are locked in a fierce rivalry",
+    )
+    c.published = [c.market_2018, c.market_2017, c.market_2018_low, c.cloud_event, c.rivalry]
+
+    hidden = {"companies": [c.alibaba, c.hidden_company], "topics": [c.fintech, c.hidden_topic]}
+    c.draft = claim(
+        c.sacks,
+        "draft",
+        "A zebra draft about Alibaba.",
+        Claim.Kind.EVENT,
+        "2019",
+        quote="zebra quote",
+        status=Claim.Status.DRAFT,
+        **hidden,
+    )
+    c.in_review = claim(
+        c.hidden_source,
+        "review",
+        "A zebra claim in review.",
+        Claim.Kind.EVENT,
+        "2019",
+        quote="zebra review quote",
+        status=Claim.Status.REVIEW,
+        **hidden,
+    )
+    c.retracted = claim(
+        c.sacks,
+        "retracted",
+        "A retracted zebra claim.",
+        Claim.Kind.FORECAST,
+        "2021",
+        quote="retracted zebra quote",
+        status=Claim.Status.RETRACTED,
+        retraction_reason="Misread the source.",
+        **hidden,
+    )
+    c.unpublished = [c.draft, c.in_review, c.retracted]
+    return c
+
+
+def add_published_claims(corpus, n, start=0):
+    """n more published claims, each with two companies, two topics and two citations;
+    every third a figure of the corpus's metric."""
+    for i in range(start, start + n):
+        fields = figure(str(i + 1), "billion", "USD", corpus.market_2018.metric) if i % 3 == 0 else {}
+        kind = Claim.Kind.FIGURE if fields else Claim.Kind.EVENT
+        made = make_claim(
+            corpus.sacks, f"more-{i}", text=f"Extra claim {i} about Alibaba payments.", kind=kind, **fields
+        )
+        made.set_period(str(2000 + i % 20))
+        made.save()
+        made.companies.set([corpus.alibaba, corpus.tencent])
+        made.topics.set([corpus.payments, corpus.cloud])
+        Citation.objects.create(claim=made, source=corpus.danilin, quote=f"Second quote {i}.", locator="p. 2")
+
+
+# -- a real browser ----------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's chromium, driven by Playwright: once per test module, never a downloaded browser."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (make install installs it)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread, so Django
+    # would refuse the tests' own (synchronous) database calls; allow them
+    # while the browser runs, and only then.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def tab(chromium, live_server):
+    """A fresh browser tab on the live test server; relative URLs go there."""
+    # bypass_csp: axe-core is injected as a script, which the site's CSP forbids.
+    context = chromium.new_context(base_url=live_server.url, bypass_csp=True, viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    yield tab
+    context.close()

@@ -1,0 +1,421 @@
+"""FilterSets for the public lists: claims, sources, companies and topics.
+
+The HTML lists, the exports and the API all filter through these classes, so
+a query string means the same thing everywhere. Every filter reads the URL
+(GET); none renders a <select> of companies or sources, which would list
+thousands of rows: companies, topics and sources are named by slug or key,
+and resolved with one small query.
+
+Many-to-many filters (company, topic) use EXISTS, never a JOIN, so that a
+filtered claims queryset has one row per claim: the facet counts in
+facets.py rely on that.
+"""
+
+import json
+from functools import cached_property
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q
+
+from . import search
+from .models import Author, Claim, Company, Source, Topic, parse_partial_date, sources_with_public_claims
+from .pagination import SortKey
+
+# Each selected company or topic adds an EXISTS to the query; more than this
+# is not browsing any more.
+MAX_VALUES = 10
+
+
+class TopicTree:
+    """Every topic, loaded in one query, with its sub-topics: filtering by a
+    topic includes its sub-topics, and topic counts roll up."""
+
+    def __init__(self, topics):
+        self.topics = list(topics)
+        self.by_id = {topic.pk: topic for topic in self.topics}
+        self.by_slug = {topic.slug: topic for topic in self.topics}
+        self.children = {topic.pk: [] for topic in self.topics}
+        for topic in self.topics:
+            if topic.parent_id in self.children:
+                self.children[topic.parent_id].append(topic)
+
+    @classmethod
+    def load(cls):
+        return cls(Topic.objects.only("pk", "slug", "name", "parent_id").order_by("name"))
+
+    @property
+    def roots(self):
+        return [topic for topic in self.topics if topic.parent_id not in self.by_id]
+
+    def subtree_ids(self, topic):
+        """The topic's id and the ids of all topics below it."""
+        ids, stack = set(), [topic]
+        while stack:
+            current = stack.pop()
+            if current.pk not in ids:
+                ids.add(current.pk)
+                stack.extend(self.children[current.pk])
+        return ids
+
+    def ancestors(self, topic):
+        """From the root down to the topic's parent."""
+        chain, seen = [], {topic.pk}
+        while topic.parent_id in self.by_id and topic.parent_id not in seen:
+            topic = self.by_id[topic.parent_id]
+            seen.add(topic.pk)
+            chain.append(topic)
+        return chain[::-1]
+
+    def depth(self, topic):
+        return len(self.ancestors(topic))
+
+
+def companies_named(values):
+    """{value: Company} for values that are a company's slug, name or alias
+    (names and aliases case-insensitively), in one query."""
+    if not values:
+        return {}
+    lookup = Q(slug__in=values)
+    for value in values:
+        # Aliases are a JSON list: match its text, both as PostgreSQL stores it
+        # and as SQLite does (non-ASCII characters as \\u escapes).
+        escaped = json.dumps(value)[1:-1]
+        lookup |= Q(name__iexact=value) | Q(aliases__icontains=value) | Q(aliases__icontains=escaped)
+    candidates = list(Company.objects.filter(lookup).order_by("pk"))
+    found = {}
+    for value in values:
+        matches = [(rank, c.pk, c) for c in candidates if (rank := _match_rank(c, value)) is not None]
+        if matches:
+            found[value] = min(matches)[2]
+    return found
+
+
+def _match_rank(company, value):
+    """How value names the company: 0 its slug, 1 its name, 2 an alias; None if not at all."""
+    folded = value.casefold()
+    if company.slug == value:
+        return 0
+    if company.name.casefold() == folded:
+        return 1
+    if any(alias.casefold() == folded for alias in company.aliases):
+        return 2
+    return None
+
+
+def company_search(text):
+    """Q for companies whose name, slug or an alias contains text."""
+    return (
+        Q(name__icontains=text)
+        | Q(slug__icontains=text)
+        | Q(aliases__icontains=text)
+        | Q(aliases__icontains=json.dumps(text)[1:-1])
+    )
+
+
+# -- form fields -------------------------------------------------------------------
+
+
+class ValueListField(forms.Field):
+    """Every value of a repeated GET parameter: ?company=alibaba&company=tencent."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        values = value if isinstance(value, list | tuple) else [value] if value else []
+        cleaned = list(dict.fromkeys(v.strip() for v in values if isinstance(v, str) and v.strip()))
+        if any("\x00" in v for v in cleaned):
+            raise ValidationError("Null characters are not allowed.")
+        if len(cleaned) > MAX_VALUES:
+            raise ValidationError(f"Choose at most {MAX_VALUES}.")
+        return cleaned
+
+
+class YearListField(ValueListField):
+    def to_python(self, value):
+        years = super().to_python(value)
+        if not all(year.isdigit() and len(year) == 4 for year in years):
+            raise ValidationError("A year is four digits, e.g. 2018.")
+        return [int(year) for year in years]
+
+
+class PartialDateField(forms.CharField):
+    """'2018', '2018-Q3', '2018-07' or '2018-07-14', as the first day of that
+    period (or its last day, with end=True)."""
+
+    def __init__(self, *args, end=False, **kwargs):
+        self.end = end
+        kwargs.setdefault("help_text", "YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD")
+        kwargs.setdefault("widget", forms.TextInput(attrs={"class": "short", "placeholder": "e.g. 2018"}))
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            return parse_partial_date(value, end=self.end)[0]
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+
+class ValueListFilter(django_filters.Filter):
+    field_class = ValueListField
+
+
+class YearListFilter(django_filters.Filter):
+    field_class = YearListField
+
+
+class YearFilter(django_filters.Filter):
+    field_class = forms.IntegerField
+
+
+class PartialDateFilter(django_filters.Filter):
+    field_class = PartialDateField
+
+
+# -- claims ------------------------------------------------------------------------
+
+_NEWEST = [SortKey("period_start", descending=True, nullable=True), SortKey("pk", descending=True)]
+SORTS = {
+    "relevance": ("best match", [SortKey("search_rank", descending=True), SortKey("pk", descending=True)]),
+    "newest": ("period, newest first", _NEWEST),
+    "oldest": ("period, oldest first", [SortKey("period_start", nullable=True), SortKey("pk")]),
+    "source-newest": (
+        "source date, newest first",
+        [SortKey("source__published", descending=True, nullable=True), SortKey("pk", descending=True)],
+    ),
+}
+
+
+class ClaimFilterSet(django_filters.FilterSet):
+    """Published claims, narrowed by the URL. Company and topic may repeat and
+    then mean all of them (claims about Alibaba and Tencent); source, kind and
+    year may repeat and mean any of them."""
+
+    q = django_filters.CharFilter(
+        label="Search claims and quotes",
+        method="filter_search",
+        max_length=200,
+        widget=forms.SearchInput,
+        help_text='Every word counts; "a phrase" in quotes, "or" between alternatives, -word to leave out.',
+    )
+    company = ValueListFilter(label="Company", method="filter_companies")
+    topic = ValueListFilter(label="Topic", method="filter_topics")
+    source = ValueListFilter(label="Source", method="filter_sources")
+    source_kind = django_filters.ChoiceFilter(
+        label="Source kind",
+        field_name="source__kind",
+        lookup_expr="exact",
+        choices=Source.Kind.choices,
+        empty_label="any kind",
+    )
+    kind = django_filters.MultipleChoiceFilter(
+        label="Kind",
+        field_name="kind",
+        lookup_expr="exact",
+        choices=Claim.Kind.choices,
+        widget=forms.MultipleHiddenInput,
+        distinct=False,  # one claim has one kind: no duplicates to remove
+    )
+    year = YearListFilter(label="Year", method="filter_years")
+    # Overlap: a claim about 2016–2019 is found from 2018, and to 2017.
+    period_from = PartialDateFilter(label="Period from", field_name="period_end", lookup_expr="gte")
+    period_to = PartialDateFilter(label="Period to", field_name="period_start", lookup_expr="lte", end=True)
+    # Exact on purpose: metric labels come from links on claim pages, and the
+    # claim_metric_status_idx index serves exact matches.
+    metric = django_filters.CharFilter(
+        label="Metric", field_name="metric", lookup_expr="exact", help_text="Exactly, e.g. Ant Financial valuation"
+    )
+    sort = django_filters.ChoiceFilter(
+        label="Sort by",
+        choices=[(name, label) for name, (label, _) in SORTS.items()],
+        empty_label="default",
+        method="filter_sort",
+    )
+
+    class Meta:
+        model = Claim
+        fields = []
+
+    def __init__(self, *args, topic_tree=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if topic_tree is not None:
+            self.topic_tree = topic_tree
+        # What each slug filter resolved to: [(value as given, object or None)].
+        self.selected = {"company": [], "topic": [], "source": []}
+
+    @cached_property
+    def topic_tree(self):
+        return TopicTree.load()
+
+    @property
+    def search_text(self):
+        return self.cleaned_value("q")
+
+    @property
+    def sort_order(self):
+        """The sort in effect: relevance only while searching, newest period first otherwise."""
+        sort = self.cleaned_value("sort")
+        if sort not in SORTS or (sort == "relevance" and not self.search_text):
+            sort = "relevance" if self.search_text else "newest"
+        return sort
+
+    @property
+    def ordering(self):
+        return SORTS[self.sort_order][1]
+
+    def cleaned_value(self, name):
+        """A filter's valid value, or None (invalid values are dropped, not fatal)."""
+        if not self.is_bound or name not in self.form.fields:
+            return None
+        self.form.is_valid()
+        return self.form.cleaned_data.get(name)
+
+    def filter_queryset(self, queryset):
+        # Sorting comes after every filter: relevance ranking needs the search.
+        queryset = super().filter_queryset(queryset)
+        return queryset.order_by(*(key.order_by() for key in self.ordering))
+
+    def filter_sort(self, queryset, name, value):
+        return queryset
+
+    def filter_search(self, queryset, name, value):
+        return search.search(queryset, value, ranked=self.sort_order == "relevance")
+
+    def filter_companies(self, queryset, name, values):
+        companies = companies_named(values)
+        self.selected["company"] = [(value, companies.get(value)) for value in values]
+        if len(companies) < len(values):
+            return queryset.none()
+        for company in companies.values():
+            queryset = queryset.filter(
+                Exists(Claim.companies.through.objects.filter(claim_id=OuterRef("pk"), company_id=company.pk))
+            )
+        return queryset
+
+    def filter_topics(self, queryset, name, values):
+        topics = [self.topic_tree.by_slug.get(value) for value in values]
+        self.selected["topic"] = list(zip(values, topics, strict=True))
+        if None in topics:
+            return queryset.none()
+        for topic in topics:
+            queryset = queryset.filter(
+                Exists(
+                    Claim.topics.through.objects.filter(
+                        claim_id=OuterRef("pk"), topic_id__in=self.topic_tree.subtree_ids(topic)
+                    )
+                )
+            )
+        return queryset
+
+    def filter_sources(self, queryset, name, values):
+        sources = {source.key: source for source in Source.objects.filter(key__in=values).only("pk", "key", "title")}
+        self.selected["source"] = [(value, sources.get(value)) for value in values]
+        return queryset.filter(source_id__in=[source.pk for source in sources.values()])
+
+    def filter_years(self, queryset, name, years):
+        # One range per year, not EXTRACT(year), so an index on period_start serves it.
+        condition = Q()
+        for year in years:
+            condition |= Q(period_start__year=year)
+        return queryset.filter(condition)
+
+
+# -- sources, companies, topics ----------------------------------------------------------
+
+
+class SourceFilterSet(django_filters.FilterSet):
+    """Sources that published claims come from or cite."""
+
+    q = django_filters.CharFilter(
+        label="Title, author or publisher", method="filter_search", max_length=200, widget=forms.SearchInput
+    )
+    kind = django_filters.ChoiceFilter(
+        label="Kind", field_name="kind", lookup_expr="exact", choices=Source.Kind.choices, empty_label="any kind"
+    )
+    year = YearFilter(label="Year", field_name="published", lookup_expr="year", min_value=1, max_value=9999)
+    sort = django_filters.ChoiceFilter(
+        label="Sort by",
+        choices=[("newest", "newest first"), ("oldest", "oldest first"), ("title", "title")],
+        empty_label="default",
+        method="filter_sort",
+    )
+
+    SORTS = {
+        "newest": [SortKey("published", descending=True, nullable=True), SortKey("pk", descending=True)],
+        "oldest": [SortKey("published", nullable=True), SortKey("pk")],
+        "title": [SortKey("title"), SortKey("pk")],
+    }
+
+    class Meta:
+        model = Source
+        fields = []
+
+    @classmethod
+    def base_queryset(cls):
+        return sources_with_public_claims()
+
+    @property
+    def ordering(self):
+        sort = (getattr(self.form, "cleaned_data", None) or {}).get("sort")
+        return self.SORTS.get(sort, self.SORTS["newest"])
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(queryset).order_by(*(key.order_by() for key in self.ordering))
+
+    def filter_sort(self, queryset, name, value):
+        return queryset
+
+    def filter_search(self, queryset, name, value):
+        by_author = Author.objects.filter(source=OuterRef("pk")).filter(
+            Q(family__icontains=value) | Q(organisation__icontains=value)
+        )
+        return queryset.filter(
+            Q(title__icontains=value)
+            | Q(key__icontains=value)
+            | Q(publisher__icontains=value)
+            | Q(venue__icontains=value)
+            | Exists(by_author)
+        )
+
+
+class CompanyFilterSet(django_filters.FilterSet):
+    """Companies that published claims are about."""
+
+    q = django_filters.CharFilter(
+        label="Name or alias", method="filter_search", max_length=200, widget=forms.SearchInput
+    )
+    country = django_filters.CharFilter(label="Country", field_name="country", lookup_expr="iexact")
+
+    ordering = [SortKey("name"), SortKey("pk")]
+
+    class Meta:
+        model = Company
+        fields = []
+
+    @classmethod
+    def base_queryset(cls):
+        public = Claim.companies.through.objects.filter(company_id=OuterRef("pk"), claim__in=Claim.objects.public())
+        return Company.objects.filter(Exists(public))
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(queryset).order_by(*(key.order_by() for key in self.ordering))
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(company_search(value))
+
+
+class TopicFilterSet(django_filters.FilterSet):
+    """Topics with published claims, in them or in their sub-topics."""
+
+    q = django_filters.CharFilter(label="Topic", method="filter_search", max_length=200, widget=forms.SearchInput)
+
+    class Meta:
+        model = Topic
+        fields = []
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(description__icontains=value))

@@ -1,0 +1,174 @@
+"""Full-text search: the query rewriting, the index triggers, highlighting."""
+
+import pytest
+from django.db import connection
+
+from claims import search
+from claims.models import Citation, Claim
+
+from .conftest import make_claim
+
+
+def found(text, queryset=None):
+    queryset = Claim.objects.public() if queryset is None else queryset
+    return set(search.search(queryset, text).values_list("key", flat=True))
+
+
+# -- rewriting user input for FTS5 (pure Python) --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, query",
+    [
+        ("cloud", '("cloud")'),
+        ("cloud market", '("cloud" AND "market")'),
+        ('"market share" cloud', '("market share" AND "cloud")'),
+        ("cloud or payments", '("cloud") OR ("payments")'),
+        ("cloud -alibaba", '(("cloud") NOT "alibaba")'),
+        ('"unclosed phrase', '("unclosed phrase")'),
+        ('say "no" NEAR(a b)', '("say" AND "no" AND "NEAR(a" AND "b)")'),
+        ("a*b:c", '("a*b:c")'),
+        ('quote"inside', '("quote inside")'),
+    ],
+)
+def test_fts5_query_quotes_every_term(text, query):
+    assert search.fts5_query(text) == query
+
+
+@pytest.mark.parametrize("text", ["", "   ", "***", "-", "or", '""', "-cloud"])
+def test_fts5_query_without_searchable_words_is_none(text):
+    assert search.fts5_query(text) is None
+
+
+# -- against the database --------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_search_covers_claim_text_and_quotes(corpus):
+    assert found("compete") == {"fintech-rivalry"}
+    assert found("rivalry") == {"fintech-rivalry"}  # only in its quote
+
+
+@pytest.mark.django_db
+def test_stemming(corpus):
+    assert found("innovate") == {"cloud-abroad"}  # the quote says "innovation"
+    assert found("competing") == {"fintech-rivalry"}  # the text says "compete"
+
+
+@pytest.mark.django_db
+def test_phrases(corpus):
+    assert found('"cloud data centre"') == {"cloud-abroad"}
+    assert found('"centre data"') == set()
+
+
+@pytest.mark.django_db
+def test_index_follows_claim_and_citation_changes(corpus):
+    claim = corpus.cloud_event
+    claim.text = "Alibaba built a warehouse of servers abroad in 2015."
+    claim.save()
+    assert found("warehouse") == {"cloud-abroad"}
+    assert found("opened") == set()
+
+    citation = claim.citations.get()
+    citation.quote = "giraffes everywhere"
+    citation.save()
+    assert found("giraffe") == {"cloud-abroad"}
+    assert found("innovation") == set()
+
+    Citation.objects.create(claim=claim, source=corpus.sacks, quote="penguins too", locator="p. 3")
+    assert found("penguin giraffe") == {"cloud-abroad"}
+
+    citation.delete()
+    assert found("giraffe") == set()
+    assert found("penguin") == {"cloud-abroad"}
+
+    # A citation moved to another claim leaves the first claim's index.
+    moved = claim.citations.get()
+    moved.claim = corpus.rivalry
+    moved.save()
+    assert found("penguin") == {"fintech-rivalry"}
+
+    claim.delete()
+    assert found("warehouse") == set()
+
+
+@pytest.mark.django_db
+def test_new_claims_are_indexed(source):
+    make_claim(source, "fresh", text="A brand new statement about quokkas.")
+    assert found("quokka") == {"fresh"}
+
+
+@pytest.mark.django_db
+def test_unpublished_claims_are_indexed_but_never_public(corpus):
+    assert found("zebra", Claim.objects.all()) == {"draft", "review", "retracted"}
+    assert found("zebra") == set()
+
+
+@pytest.mark.django_db
+def test_ranked_search_annotates_rank(corpus):
+    ranked = list(search.search(Claim.objects.public(), "payment", ranked=True).order_by("-search_rank"))
+    assert len(ranked) == 3
+    assert ranked[0].search_rank >= ranked[-1].search_rank > 0
+    assert ranked[-1] == corpus.market_2018_low
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("text", ["***", '"', "", "-"])
+def test_nothing_searchable_finds_nothing(corpus, text):
+    assert list(search.search(Claim.objects.public(), text, ranked=True)) == []
+
+
+@pytest.mark.django_db
+def test_highlights_mark_matches_and_escape_the_rest(corpus):
+    corpus.rivalry.text = "Tencent & <b>Alibaba</b> compete head to head."
+    corpus.rivalry.save()
+    marked = search.highlights("competing rivalry", [corpus.rivalry.pk, corpus.cloud_event.pk])
+    assert set(marked) == {corpus.rivalry.pk}
+    assert (
+        marked[corpus.rivalry.pk].text == "Tencent &amp; &lt;b&gt;Alibaba&lt;/b&gt; <mark>compete</mark> head to head."
+    )
+    assert "<mark>rivalry</mark>" in marked[corpus.rivalry.pk].quote
+
+
+@pytest.mark.django_db
+def test_highlights_leave_out_quotes_without_a_match(corpus):
+    marked = search.highlights("compete", [corpus.rivalry.pk])
+    assert marked[corpus.rivalry.pk].quote == ""
+
+
+@pytest.mark.django_db
+def test_rebuild_index(corpus):
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("UPDATE claims_claim SET search_document = NULL")
+        else:
+            cursor.execute("DELETE FROM claims_claim_fts")
+    assert found("compete") == set()
+    search.rebuild_index()
+    assert found("compete") == {"fintech-rivalry"}
+
+
+@pytest.mark.django_db
+def test_index_triggers_are_in_place():
+    # A later migration that rebuilds claims_claim or claims_citation on
+    # SQLite drops their triggers: it must create them again.
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'claims_%%_search'")
+            expected = {"claims_claim_search", "claims_citation_search"}
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'claims_%_fts_%'")
+            expected = {
+                f"claims_{table}_fts_{event}"
+                for table in ("claim", "citation")
+                for event in ("insert", "update", "delete")
+            }
+        assert {name for (name,) in cursor.fetchall()} == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("cloud market", ["cloud", "market"]), ('"market share" -alibaba or x_y', ["market", "share", "x_y"]), ("-", [])],
+)
+def test_words_searched_for(text, expected):
+    assert search.words(text) == expected
