@@ -176,12 +176,38 @@ class PartialDateFilter(django_filters.Filter):
     field_class = PartialDateField
 
 
+class OrderedFilterSet(django_filters.FilterSet):
+    """A FilterSet whose results come in a total order, `ordering` (a list of
+    SortKey ending with a unique key), so that they can be paged by keyset."""
+
+    ordering = [SortKey("pk")]
+
+    def cleaned_value(self, name):
+        """A filter's valid value, or None (invalid values are dropped, not fatal)."""
+        if not self.is_bound or name not in self.form.fields:
+            return None
+        self.form.is_valid()
+        return self.form.cleaned_data.get(name)
+
+    def filter_queryset(self, queryset):
+        # Sorting comes after every filter: relevance ranking needs the search.
+        queryset = super().filter_queryset(queryset)
+        return queryset.order_by(*(key.order_by() for key in self.ordering))
+
+    def filter_sort(self, queryset, name, value):
+        """Nothing yet: filter_queryset() sorts, after every filter."""
+        return queryset
+
+
 # -- claims ------------------------------------------------------------------------
 
-_NEWEST = [SortKey("period_start", descending=True, nullable=True), SortKey("pk", descending=True)]
+# name: (label, total order). Every order ends with the primary key, for keyset pages.
 SORTS = {
     "relevance": ("best match", [SortKey("search_rank", descending=True), SortKey("pk", descending=True)]),
-    "newest": ("period, newest first", _NEWEST),
+    "newest": (
+        "period, newest first",
+        [SortKey("period_start", descending=True, nullable=True), SortKey("pk", descending=True)],
+    ),
     "oldest": ("period, oldest first", [SortKey("period_start", nullable=True), SortKey("pk")]),
     "source-newest": (
         "source date, newest first",
@@ -190,7 +216,7 @@ SORTS = {
 }
 
 
-class ClaimFilterSet(django_filters.FilterSet):
+class ClaimFilterSet(OrderedFilterSet):
     """Published claims, narrowed by the URL. Company and topic may repeat and
     then mean all of them (claims about Alibaba and Tencent); source, kind and
     year may repeat and mean any of them."""
@@ -240,19 +266,19 @@ class ClaimFilterSet(django_filters.FilterSet):
         model = Claim
         fields = []
 
-    def __init__(self, *args, topic_tree=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if topic_tree is not None:
-            self.topic_tree = topic_tree
         # What each slug filter resolved to: [(value as given, object or None)].
         self.selected = {"company": [], "topic": [], "source": []}
 
     @cached_property
     def topic_tree(self):
+        """Every topic, for sub-topics here and rolled-up counts in the facets."""
         return TopicTree.load()
 
     @property
     def search_text(self):
+        """The valid search text, or None."""
         return self.cleaned_value("q")
 
     @property
@@ -265,27 +291,15 @@ class ClaimFilterSet(django_filters.FilterSet):
 
     @property
     def ordering(self):
+        """The total order of the results, as SortKeys for keyset pagination."""
         return SORTS[self.sort_order][1]
 
-    def cleaned_value(self, name):
-        """A filter's valid value, or None (invalid values are dropped, not fatal)."""
-        if not self.is_bound or name not in self.form.fields:
-            return None
-        self.form.is_valid()
-        return self.form.cleaned_data.get(name)
-
-    def filter_queryset(self, queryset):
-        # Sorting comes after every filter: relevance ranking needs the search.
-        queryset = super().filter_queryset(queryset)
-        return queryset.order_by(*(key.order_by() for key in self.ordering))
-
-    def filter_sort(self, queryset, name, value):
-        return queryset
-
     def filter_search(self, queryset, name, value):
+        """Claims whose text or quotes match, ranked when sorting by relevance."""
         return search.search(queryset, value, ranked=self.sort_order == "relevance")
 
     def filter_companies(self, queryset, name, values):
+        """Claims about every one of the companies, each named by slug, name or alias."""
         companies = companies_named(values)
         self.selected["company"] = [(value, companies.get(value)) for value in values]
         if len(companies) < len(values):
@@ -297,6 +311,7 @@ class ClaimFilterSet(django_filters.FilterSet):
         return queryset
 
     def filter_topics(self, queryset, name, values):
+        """Claims in every one of the topics, sub-topics included."""
         topics = [self.topic_tree.by_slug.get(value) for value in values]
         self.selected["topic"] = list(zip(values, topics, strict=True))
         if None in topics:
@@ -312,11 +327,13 @@ class ClaimFilterSet(django_filters.FilterSet):
         return queryset
 
     def filter_sources(self, queryset, name, values):
+        """Claims taken from any of the sources, by key."""
         sources = {source.key: source for source in Source.objects.filter(key__in=values).only("pk", "key", "title")}
         self.selected["source"] = [(value, sources.get(value)) for value in values]
         return queryset.filter(source_id__in=[source.pk for source in sources.values()])
 
     def filter_years(self, queryset, name, years):
+        """Claims whose period starts in any of the years."""
         # One range per year, not EXTRACT(year), so an index on period_start serves it.
         condition = Q()
         for year in years:
@@ -327,7 +344,7 @@ class ClaimFilterSet(django_filters.FilterSet):
 # -- sources, companies, topics ----------------------------------------------------------
 
 
-class SourceFilterSet(django_filters.FilterSet):
+class SourceFilterSet(OrderedFilterSet):
     """Sources that published claims come from or cite."""
 
     q = django_filters.CharFilter(
@@ -356,20 +373,16 @@ class SourceFilterSet(django_filters.FilterSet):
 
     @classmethod
     def base_queryset(cls):
+        """Every source the public may see, before any filter."""
         return sources_with_public_claims()
 
     @property
     def ordering(self):
-        sort = (getattr(self.form, "cleaned_data", None) or {}).get("sort")
-        return self.SORTS.get(sort, self.SORTS["newest"])
-
-    def filter_queryset(self, queryset):
-        return super().filter_queryset(queryset).order_by(*(key.order_by() for key in self.ordering))
-
-    def filter_sort(self, queryset, name, value):
-        return queryset
+        """The chosen order, newest first by default."""
+        return self.SORTS.get(self.cleaned_value("sort"), self.SORTS["newest"])
 
     def filter_search(self, queryset, name, value):
+        """Sources whose title, key, publisher, venue or an author contains the text."""
         by_author = Author.objects.filter(source=OuterRef("pk")).filter(
             Q(family__icontains=value) | Q(organisation__icontains=value)
         )
@@ -382,7 +395,7 @@ class SourceFilterSet(django_filters.FilterSet):
         )
 
 
-class CompanyFilterSet(django_filters.FilterSet):
+class CompanyFilterSet(OrderedFilterSet):
     """Companies that published claims are about."""
 
     q = django_filters.CharFilter(
@@ -398,24 +411,26 @@ class CompanyFilterSet(django_filters.FilterSet):
 
     @classmethod
     def base_queryset(cls):
+        """Every company the public may see: those published claims are about."""
         public = Claim.companies.through.objects.filter(company_id=OuterRef("pk"), claim__in=Claim.objects.public())
         return Company.objects.filter(Exists(public))
 
-    def filter_queryset(self, queryset):
-        return super().filter_queryset(queryset).order_by(*(key.order_by() for key in self.ordering))
-
     def filter_search(self, queryset, name, value):
+        """Companies whose name, slug or an alias contains the text."""
         return queryset.filter(company_search(value))
 
 
-class TopicFilterSet(django_filters.FilterSet):
-    """Topics with published claims, in them or in their sub-topics."""
+class TopicFilterSet(OrderedFilterSet):
+    """Topics, searched by name or description."""
 
     q = django_filters.CharFilter(label="Topic", method="filter_search", max_length=200, widget=forms.SearchInput)
+
+    ordering = [SortKey("name"), SortKey("pk")]
 
     class Meta:
         model = Topic
         fields = []
 
     def filter_search(self, queryset, name, value):
+        """Topics whose name or description contains the text."""
         return queryset.filter(Q(name__icontains=value) | Q(description__icontains=value))

@@ -13,4 +13,6 @@ urlpatterns = [
     path("companies/<slug:slug>/", views.CompanyDetailView.as_view(), name="company-detail"),
     path("topics/", views.TopicListView.as_view(), name="topic-list"),
     path("topics/<slug:slug>/", views.TopicDetailView.as_view(), name="topic-detail"),
+    path("coverage/", views.CoverageView.as_view(), name="coverage"),
+    path("disagreements/", views.DisagreementsView.as_view(), name="disagreements"),
 ]

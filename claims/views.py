@@ -1,59 +1,541 @@
-"""Public, read-only pages. Every queryset starts from Claim.objects.public()."""
+"""Public, read-only pages. Every queryset starts from Claim.objects.public().
 
+A list view reads top to bottom: get_queryset() → get_filterset() →
+get_page() → get_context_data(). Each page runs a fixed number of queries,
+whatever its size: related rows come with select_related/prefetch_related,
+counts with one GROUP BY each.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Case, Count, DecimalField, Exists, F, OuterRef, Prefetch, Q, Value, When, Window
+from django.db.models.functions import RowNumber
+from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.views.generic import DetailView, ListView
+from django.urls import reverse
+from django.views.generic import DetailView, TemplateView
+from django_filters.views import FilterMixin
 
-from .models import Claim, Company, Topic, sources_with_public_claims
+from . import search
+from .facets import (
+    COVERAGE_ROWS,
+    ClaimFacets,
+    claim_list_url,
+    coverage_columns,
+    coverage_rows,
+    query_string,
+    topic_counts,
+)
+from .filters import SORTS, ClaimFilterSet, CompanyFilterSet, SourceFilterSet, TopicFilterSet, TopicTree
+from .models import Citation, Claim, ClaimRelation, Company, Source, Topic, sources_with_public_claims
+from .pagination import COUNT_CAP, InvalidCursor, SortKey, capped_count, paginate
 
 
-class ClaimListView(ListView):
-    template_name = "claims/claim_list.html"
+def public_claims():
+    """Published claims with what a list row shows."""
+    return Claim.objects.public().select_related("source").prefetch_related("companies", "topics")
+
+
+def claims_about(company=None, topic_ids=None):
+    """Published claims about a company, or in any of a set of topics, without a join."""
+    claims = Claim.objects.public()
+    if company is not None:
+        claims = claims.filter(
+            Exists(Claim.companies.through.objects.filter(claim_id=OuterRef("pk"), company_id=company.pk))
+        )
+    if topic_ids is not None:
+        claims = claims.filter(
+            Exists(Claim.topics.through.objects.filter(claim_id=OuterRef("pk"), topic_id__in=topic_ids))
+        )
+    return claims
+
+
+class SectionMixin:
+    """Marks the navigation link of the site section the page belongs to."""
+
+    section = None
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(section=self.section, **kwargs)
+
+
+# -- lists ----------------------------------------------------------------------------
+
+
+class FilteredListView(SectionMixin, FilterMixin, TemplateView):
+    """A list narrowed by a FilterSet from the URL, one keyset page at a time."""
+
     paginate_by = 50
+    count_cap = COUNT_CAP
+    # Invalid filters are reported beside the form and ignored, not fatal.
+    strict = False
 
     def get_queryset(self):
-        return Claim.objects.public().select_related("source").prefetch_related("companies", "topics")
+        """The rows the public may see, before any filter."""
+        raise ImproperlyConfigured(f"{type(self).__name__} must define get_queryset().")
 
+    def get_filterset_kwargs(self, filterset_class):
+        """Always bound, even without parameters, so that the list is ordered."""
+        return {**super().get_filterset_kwargs(filterset_class), "data": self.request.GET}
 
-class ClaimDetailView(DetailView):
-    template_name = "claims/claim_detail.html"
+    def get_ordering(self):
+        """The total order of the list: a list of SortKey ending with a unique key."""
+        return self.filterset.ordering
 
-    def get_queryset(self):
-        return (
-            Claim.objects.public().select_related("source").prefetch_related("companies", "topics", "citations__source")
+    def get_page(self):
+        """The rows of the requested page; a damaged cursor gives the first page."""
+        after, before = self.request.GET.get("after"), self.request.GET.get("before")
+        try:
+            return paginate(self.filterset.qs, self.get_ordering(), self.paginate_by, after=after, before=before)
+        except InvalidCursor:
+            return paginate(self.filterset.qs, self.get_ordering(), self.paginate_by)
+
+    def get_count(self):
+        """(count, capped) of the filtered rows, counted up to a cap."""
+        return capped_count(self.filterset.qs, self.count_cap)
+
+    def get_page_links(self, page):
+        """URLs of the first, previous and next pages, where there are any."""
+        params = self.request.GET
+        return {
+            "first_url": query_string(params) if page.previous_cursor else None,
+            "previous_url": query_string(params, before=[page.previous_cursor]) if page.previous_cursor else None,
+            "next_url": query_string(params, after=[page.next_cursor]) if page.next_cursor else None,
+        }
+
+    def get(self, request, *args, **kwargs):
+        self.filterset = self.get_filterset(self.get_filterset_class())
+        self.page = self.get_page()
+        return self.render_to_response(self.get_context_data())
+
+    def get_context_data(self, **kwargs):
+        count, capped = self.get_count()
+        return super().get_context_data(
+            filterset=self.filterset,
+            form=self.filterset.form,
+            page=self.page,
+            object_list=self.page.rows,
+            count=count,
+            count_capped=capped,
+            **self.get_page_links(self.page),
+            **kwargs,
         )
 
 
-class SourceListView(ListView):
-    template_name = "claims/source_list.html"
-    paginate_by = 50
+class ClaimListView(FilteredListView):
+    template_name = "claims/claim_list.html"
+    filterset_class = ClaimFilterSet
+    section = "claims"
 
     def get_queryset(self):
-        return sources_with_public_claims()
+        """Published claims with their source, companies and topics."""
+        return public_claims()
+
+    def get_highlights(self):
+        """{claim id: Highlight} of the page's claims when searching."""
+        text = self.filterset.search_text
+        return search.highlights(text, [claim.pk for claim in self.page]) if text else {}
+
+    def get_active_filters(self):
+        """(label, value, URL without it) for each filter in the URL."""
+        params, form, selected = self.request.GET, self.filterset.form, self.filterset.selected
+        names = {
+            "company": {value: obj.name for value, obj in selected["company"] if obj},
+            "topic": {value: obj.name for value, obj in selected["topic"] if obj},
+            "source": {value: obj.title for value, obj in selected["source"] if obj},
+            "kind": dict(Claim.Kind.choices),
+            "source_kind": dict(Source.Kind.choices),
+        }
+        active = []
+        for name, field in form.fields.items():
+            if name == "sort":
+                continue
+            label = "Search" if name == "q" else field.label
+            for value in params.getlist(name):
+                if value.strip():
+                    shown = names.get(name, {}).get(value, f"“{value}”" if name in ("q", "metric") else value)
+                    active.append((label, shown, query_string(params, remove=[(name, value)])))
+        return active
+
+    def get_context_data(self, **kwargs):
+        highlights = self.get_highlights()
+        for claim in self.page:
+            claim.highlight = highlights.get(claim.pk)
+        params = self.request.GET
+        return super().get_context_data(
+            facets=list(ClaimFacets(self.filterset, params)),
+            sort_label=SORTS[self.filterset.sort_order][0],
+            more_filters_open=any(
+                params.get(name) for name in ("source_kind", "period_from", "period_to", "metric", "sort")
+            ),
+            active_filters=self.get_active_filters(),
+            # The "add a company" form keeps every other filter in hidden fields.
+            keep_params=[(k, v) for k, values in params.lists() for v in values if k not in ("after", "before")],
+            **kwargs,
+        )
 
 
-class SourceDetailView(DetailView):
+class SourceListView(FilteredListView):
+    template_name = "claims/source_list.html"
+    filterset_class = SourceFilterSet
+    section = "sources"
+
+    def get_queryset(self):
+        """Sources that published claims come from or cite, with their authors."""
+        return SourceFilterSet.base_queryset().prefetch_related("authors")
+
+    def get_public_counts(self):
+        """{source id: published claims taken from it} for the page's sources."""
+        ids = [source.pk for source in self.page]
+        claims = Claim.objects.public().filter(source_id__in=ids)
+        return dict(claims.values_list("source").annotate(n=Count("*")).order_by())
+
+    def get_context_data(self, **kwargs):
+        counts = self.get_public_counts()
+        for source in self.page:
+            source.public_claims = counts.get(source.pk, 0)
+        return super().get_context_data(**kwargs)
+
+
+class CompanyListView(FilteredListView):
+    template_name = "claims/company_list.html"
+    filterset_class = CompanyFilterSet
+    section = "companies"
+
+    def get_queryset(self):
+        """Companies that published claims are about."""
+        return CompanyFilterSet.base_queryset().select_related("parent")
+
+    def get_public_counts(self):
+        """{company id: published claims about it} for the page's companies."""
+        ids = [company.pk for company in self.page]
+        links = Claim.companies.through.objects.filter(company_id__in=ids, claim__in=Claim.objects.public())
+        return dict(links.values_list("company_id").annotate(n=Count("*")).order_by())
+
+    def get_context_data(self, **kwargs):
+        counts = self.get_public_counts()
+        for company in self.page:
+            company.public_claims = counts.get(company.pk, 0)
+        return super().get_context_data(**kwargs)
+
+
+class TopicListView(SectionMixin, FilterMixin, TemplateView):
+    """Every topic with published claims, as a tree, with rolled-up counts;
+    a flat list when searching. A few hundred topics at most: no pages."""
+
+    template_name = "claims/topic_list.html"
+    filterset_class = TopicFilterSet
+    section = "topics"
+
+    def get_queryset(self):
+        """Every topic; those without published claims are left out of the rows."""
+        return Topic.objects.all()
+
+    def get_rows(self, filterset, tree):
+        """(topic, depth, count) for topics with published claims: the tree, or the matches of a search."""
+        counts = topic_counts(Claim.objects.public(), tree)
+        if filterset.cleaned_value("q"):
+            matching = set(filterset.qs.values_list("pk", flat=True))
+            return [
+                (topic, 0, counts[topic.pk]) for topic in tree.topics if topic.pk in matching and counts.get(topic.pk)
+            ]
+        rows = []
+
+        def walk(topics, depth):
+            for topic in topics:
+                if counts.get(topic.pk):
+                    rows.append((topic, depth, counts[topic.pk]))
+                    walk(tree.children[topic.pk], depth + 1)
+
+        walk(tree.roots, 0)
+        return rows
+
+    def get_context_data(self, **kwargs):
+        filterset = self.get_filterset(self.filterset_class)
+        rows = self.get_rows(filterset, TopicTree.load())
+        return super().get_context_data(filterset=filterset, form=filterset.form, rows=rows, **kwargs)
+
+
+# -- details ----------------------------------------------------------------------------
+
+
+class ClaimDetailView(SectionMixin, DetailView):
+    template_name = "claims/claim_detail.html"
+    section = "claims"
+    # Other figures with the same metric shown on a claim's page.
+    same_metric_limit = 50
+
+    def get_queryset(self):
+        """Published claims only: anything else is a 404."""
+        citations = Citation.objects.select_related("source").prefetch_related("source__authors")
+        return (
+            Claim.objects.public()
+            .select_related("source")
+            .prefetch_related("companies", "topics", Prefetch("citations", queryset=citations))
+        )
+
+    def get_same_metric(self):
+        """Other published figures with the same metric, with their sources and quotes."""
+        claim = self.object
+        if not claim.metric:
+            return []
+        return list(
+            Claim.objects.public()
+            .filter(metric=claim.metric, kind=Claim.Kind.FIGURE)
+            .exclude(pk=claim.pk)
+            .select_related("source")
+            .prefetch_related(Prefetch("citations", queryset=Citation.objects.select_related("source")))
+            .order_by(F("period_start").asc(nulls_last=True), "pk")[: self.same_metric_limit]
+        )
+
+    def get_relations(self):
+        """(verb, other claim, note) for relations with other published claims."""
+        claim = self.object
+        relations = ClaimRelation.objects.filter(
+            Q(from_claim=claim, to_claim__status=Claim.Status.PUBLISHED)
+            | Q(to_claim=claim, from_claim__status=Claim.Status.PUBLISHED)
+        ).select_related("from_claim", "to_claim")
+        result = []
+        for relation in relations:
+            if relation.from_claim_id == claim.pk:
+                result.append((f"This claim {relation.get_type_display()}", relation.to_claim, relation.note))
+            else:
+                result.append(
+                    (f"{relation.get_type_display().capitalize()} this claim", relation.from_claim, relation.note)
+                )
+        return result
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(same_metric=self.get_same_metric(), relations=self.get_relations(), **kwargs)
+
+
+class SourceDetailView(SectionMixin, DetailView):
     template_name = "claims/source_detail.html"
-    slug_field = slug_url_kwarg = "key"
+    section = "sources"
+    claims_shown = 50
 
     def get_object(self, queryset=None):
-        return get_object_or_404(sources_with_public_claims(), key=self.kwargs["key"])
+        """A source that published claims come from or cite; otherwise 404."""
+        return get_object_or_404(sources_with_public_claims().prefetch_related("authors"), key=self.kwargs["key"])
+
+    def get_claims(self):
+        """(claims, count, capped): the first published claims taken from the source."""
+        claims = public_claims().filter(source=self.object)
+        page = paginate(claims, SORTS["newest"][1], self.claims_shown)
+        return page.rows, *capped_count(claims)
+
+    def get_citing_claims(self):
+        """Published claims from other sources that cite this one as well."""
+        citing = Citation.objects.filter(source=self.object, claim=OuterRef("pk"))
+        claims = public_claims().exclude(source=self.object).filter(Exists(citing))
+        return list(claims.order_by("-period_start", "pk")[: self.claims_shown])
+
+    def get_context_data(self, **kwargs):
+        claims, count, capped = self.get_claims()
+        return super().get_context_data(
+            claims=claims,
+            count=count,
+            count_capped=capped,
+            citing_claims=self.get_citing_claims(),
+            list_url=claim_list_url(source=[self.object.key]),
+            **kwargs,
+        )
 
 
-class CompanyListView(ListView):
-    template_name = "claims/company_list.html"
-    model = Company
-
-
-class CompanyDetailView(DetailView):
+class CompanyDetailView(SectionMixin, DetailView):
     template_name = "claims/company_detail.html"
-    model = Company
+    section = "companies"
+    # Claims shown under each topic, and events on the timeline; the claim
+    # list, one link away, has them all.
+    claims_per_topic = 3
+    timeline_limit = 100
+
+    def get_queryset(self):
+        """Companies are public vocabulary: any company has a page, showing only published claims."""
+        return Company.objects.select_related("parent")
+
+    def get_topics(self):
+        """[(topic, count, sample claims)] of the company's claims, most claims first.
+        Counts include sub-topics (as the linked list does); samples are the
+        newest claims filed under the topic itself."""
+        company, tree = self.object, TopicTree.load()
+        claims = claims_about(company=company)
+        counts = topic_counts(claims, tree)
+        numbered = (
+            Claim.topics.through.objects.filter(claim__in=claims)
+            .annotate(
+                row=Window(
+                    RowNumber(),
+                    partition_by=F("topic_id"),
+                    order_by=[F("claim__period_start").desc(nulls_last=True), F("claim_id").desc()],
+                )
+            )
+            .filter(row__lte=self.claims_per_topic)
+            .select_related("claim__source")
+        )
+        samples = {}
+        for link in numbered:
+            samples.setdefault(link.topic_id, []).append(link.claim)
+        topics = [(tree.by_id[pk], n, samples.get(pk, [])) for pk, n in counts.items() if n and pk in tree.by_id]
+        return sorted(topics, key=lambda row: (-row[1], row[0].name))
+
+    def get_timeline(self):
+        """The company's published events, oldest first."""
+        events = claims_about(company=self.object).filter(kind=Claim.Kind.EVENT).select_related("source")
+        return list(events.order_by(F("period_start").asc(nulls_last=True), "pk")[: self.timeline_limit + 1])
+
+    def get_context_data(self, **kwargs):
+        timeline = self.get_timeline()
+        count, capped = capped_count(claims_about(company=self.object))
+        return super().get_context_data(
+            affiliates=list(self.object.affiliates.order_by("name")),
+            topics=self.get_topics(),
+            timeline=timeline[: self.timeline_limit],
+            timeline_truncated=len(timeline) > self.timeline_limit,
+            count=count,
+            count_capped=capped,
+            **kwargs,
+        )
 
 
-class TopicListView(ListView):
-    template_name = "claims/topic_list.html"
-    model = Topic
-
-
-class TopicDetailView(DetailView):
+class TopicDetailView(SectionMixin, DetailView):
     template_name = "claims/topic_detail.html"
-    model = Topic
+    section = "topics"
+    claims_shown = 20
+    companies_shown = 20
+
+    def get_queryset(self):
+        """Topics are public vocabulary: any topic has a page, showing only published claims."""
+        return Topic.objects.all()
+
+    def get_context_data(self, **kwargs):
+        topic, tree = self.object, TopicTree.load()
+        subtree = tree.subtree_ids(topic)
+        claims = claims_about(topic_ids=subtree)
+        counts = topic_counts(claims, tree)
+        companies = (
+            Claim.companies.through.objects.filter(claim__in=claims)
+            .values_list("company__slug", "company__name")
+            .annotate(n=Count("*"))
+            .order_by("-n", "company__name")[: self.companies_shown]
+        )
+        latest = claims.select_related("source").prefetch_related("companies", "topics")
+        count, capped = capped_count(claims)
+        return super().get_context_data(
+            ancestors=tree.ancestors(topic),
+            children=[(child, counts.get(child.pk, 0)) for child in tree.children[topic.pk]],
+            companies=list(companies),
+            claims=paginate(latest, SORTS["newest"][1], self.claims_shown).rows,
+            count=count,
+            count_capped=capped,
+            list_url=claim_list_url(topic=[topic.slug]),
+            **kwargs,
+        )
+
+
+# -- across the corpus ---------------------------------------------------------------------
+
+
+class CoverageView(SectionMixin, TemplateView):
+    """Companies × topics: where the corpus is thick, and where one source is all there is."""
+
+    template_name = "claims/coverage.html"
+    section = "coverage"
+
+    def get_within(self, tree):
+        """The topic whose sub-topics are the columns (?within=slug), or None for the top."""
+        slug = self.request.GET.get("within")
+        if slug and slug not in tree.by_slug:
+            raise Http404("No such topic.")
+        return tree.by_slug.get(slug)
+
+    def get_context_data(self, **kwargs):
+        tree = TopicTree.load()
+        within = self.get_within(tree)
+        columns = coverage_columns(tree, within)
+        show_all = self.request.GET.get("all") == "1"
+        rows = coverage_rows(tree, columns, None if show_all else COVERAGE_ROWS, reverse("claims:claim-list"))
+        # Topics without a published claim would be columns of zeros.
+        shown = [i for i in range(len(columns)) if any(cells[i].count for *_, cells in rows)]
+        columns = [columns[i] for i in shown]
+        rows = [(slug, name, total, [cells[i] for i in shown]) for slug, name, total, cells in rows]
+        return super().get_context_data(
+            columns=[(topic, bool(tree.children[topic.pk]) and topic != within) for topic in columns],
+            rows=rows if show_all else rows[:COVERAGE_ROWS],
+            truncated=not show_all and len(rows) > COVERAGE_ROWS,
+            show_all=show_all,
+            within=within,
+            ancestors=tree.ancestors(within) if within else [],
+            **kwargs,
+        )
+
+
+# A figure's value in units, so that "12.2 billion" and "12,200 million" compare equal.
+VALUE_IN_UNITS = Case(
+    *(When(scale=scale, then=F("value") * Value(factor)) for scale, factor in Claim.SCALE_FACTORS.items()),
+    default=F("value"),
+    output_field=DecimalField(max_digits=40, decimal_places=6),
+)
+
+
+class DisagreementsView(SectionMixin, TemplateView):
+    """Metrics for which published sources give different values, side by side."""
+
+    template_name = "claims/disagreements.html"
+    section = "disagreements"
+    paginate_by = 20
+    ordering = [SortKey("metric")]
+
+    def get_metrics(self):
+        """Metrics with figures from more than one source and more than one value."""
+        return (
+            Claim.objects.public()
+            .filter(kind=Claim.Kind.FIGURE)
+            .exclude(metric="")
+            .values("metric")
+            .annotate(sources=Count("source", distinct=True), values=Count(VALUE_IN_UNITS, distinct=True))
+            .filter(sources__gt=1, values__gt=1)
+        )
+
+    def get_page(self):
+        """One page of metrics, in alphabetical order."""
+        get = self.request.GET.get
+        try:
+            return paginate(
+                self.get_metrics(), self.ordering, self.paginate_by, after=get("after"), before=get("before")
+            )
+        except InvalidCursor:
+            return paginate(self.get_metrics(), self.ordering, self.paginate_by)
+
+    def get_groups(self, page):
+        """[(metric, [claims])] for the page's metrics, each group by period; a
+        claim is marked `conflicting` when another gives a different value for the same period."""
+        metrics = [row["metric"] for row in page]
+        figures = (
+            Claim.objects.public()
+            .filter(kind=Claim.Kind.FIGURE, metric__in=metrics)
+            .annotate(normalised_value=VALUE_IN_UNITS)
+            .select_related("source")
+            .prefetch_related(Prefetch("citations", queryset=Citation.objects.select_related("source")))
+            .order_by("metric", F("period_start").asc(nulls_last=True), "period_end", "normalised_value", "pk")
+        )
+        groups = {metric: [] for metric in metrics}
+        for claim in figures:
+            groups[claim.metric].append(claim)
+        for claims in groups.values():
+            values = {}
+            for claim in claims:
+                values.setdefault((claim.period_start, claim.period_end, claim.unit), set()).add(claim.value_in_units)
+            for claim in claims:
+                claim.conflicting = len(values[(claim.period_start, claim.period_end, claim.unit)]) > 1
+        return list(groups.items())
+
+    def get_context_data(self, **kwargs):
+        page = self.get_page()
+        params = self.request.GET
+        return super().get_context_data(
+            groups=self.get_groups(page),
+            page=page,
+            previous_url=query_string(params, before=[page.previous_cursor]) if page.previous_cursor else None,
+            next_url=query_string(params, after=[page.next_cursor]) if page.next_cursor else None,
+            **kwargs,
+        )
