@@ -4,6 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV_ENV := DJANGO_DEBUG=1
 PG_URL ?= postgres://postgres@127.0.0.1:5432/corpus
+# The browser and HTML tests need Debian's chromium (Playwright drives it and
+# never downloads a browser of its own), Java for the Nu Html Checker, and the
+# npm packages pinned in package-lock.json.
+CHROMIUM := /usr/bin/chromium
+JAVA := /usr/bin/java
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q
 
 .PHONY: install run test test-sqlite test-postgres lint format check bench clean
 
@@ -13,7 +20,20 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed
+# --ignore-scripts: vnu-jar's install script would fetch a Java runtime; we use the system's.
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -q
+	$(APT_INSTALL) chromium
+
+$(JAVA):
+	$(SUDO) apt-get update -q
+	$(APT_INSTALL) default-jre-headless
+
+install: $(VENV)/.installed node_modules/.installed $(CHROMIUM) $(JAVA)
 
 ## Set up and serve the site on SQLite with the seed corpus, at http://127.0.0.1:8000/
 run: install
@@ -44,4 +64,4 @@ check: lint
 	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-*
+	rm -rf $(VENV) node_modules staticfiles db.sqlite3 db.sqlite3-* test-artifacts
