@@ -32,8 +32,9 @@ from django.db.models.functions import Cast
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-# Highlight markers: control characters never found in claim text or quotes,
-# so the database can mark matches in plain text that is escaped afterwards.
+# Highlight markers: control characters, which claim text and quotes do not
+# contain, so that the database can mark matches in plain text that is
+# escaped afterwards (a stray one could only unbalance a <mark>, never inject).
 MARK_START, MARK_END = "\x02", "\x03"
 
 # Claim text counts twice as much as quote text in SQLite's bm25 (PostgreSQL
