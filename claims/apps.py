@@ -7,4 +7,4 @@ class ClaimsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the login loggers)
+        from . import querylimits, signals  # noqa: F401  (connect their signal receivers)

@@ -12,14 +12,20 @@ fintech, its parent, because filtering by fintech finds it — each claim once,
 however many of the topic's sub-topics it is filed under.
 """
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
+from django.db import OperationalError
 from django.db.models import Count, Q
 from django.db.models.functions import ExtractYear
 from django.http import QueryDict
 from django.urls import reverse
 
+from . import corpusversion
 from .models import Claim
+from .querylimits import is_timeout
 
 # Facets show this many values, and a "show all" link when there are more.
 FACET_SIZE = 10
@@ -46,6 +52,7 @@ class Facet:
     toggle_url: str = ""
     expanded: bool = False
     truncated: bool = False
+    unavailable: bool = False  # counting took longer than the facet time limit
 
 
 def query_string(params, remove=(), **changes):
@@ -122,13 +129,44 @@ class ClaimFacets:
         self.claims = filterset.qs.order_by()
         self.expanded = set(params.getlist("show"))
 
+    def cache_key(self, name, limit):
+        """The facet's counts for this filter, at this version of the corpus."""
+        params = sorted(
+            (key, value)
+            for key in self.params
+            if key not in ("show", "sort", *PAGE_PARAMS)
+            for value in self.params.getlist(key)
+            if value
+        )
+        digest = hashlib.sha256(json.dumps(params).encode()).hexdigest()[:32]
+        return f"claims:facet:{corpusversion.current()}:{name}:{limit}:{digest}"
+
+    def get_rows(self, name, limit):
+        """The facet's (value, label, count) rows from the cache, else counted
+        (and cached); None when counting ran past the statement time limit."""
+        key = self.cache_key(name, limit)
+        rows = cache.get(key)
+        if rows is None:
+            try:
+                rows = list(getattr(self, f"get_{name}_counts")(limit))
+            except OperationalError as error:
+                if is_timeout(error):  # past the statement time limit: the page renders without it
+                    return None
+                raise
+            cache.set(key, rows)
+        return rows
+
     def __iter__(self):
         for name, title in self.facets:
             expanded = name in self.expanded
             limit = None if expanded else FACET_SIZE
-            rows = getattr(self, f"get_{name}_counts")(limit)
+            rows = self.get_rows(name, limit)
             selected = {str(v) for v in self.params.getlist(name)}
             facet = Facet(name=name, title=title, expanded=expanded)
+            if rows is None:
+                facet.unavailable = True
+                yield facet
+                continue
             facet.truncated = limit is not None and len(rows) > limit
             for value, label, count in rows[:limit]:
                 facet.items.append(

@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from . import corpusversion
 from .bulkwrite import RowWriter, allocate_ids
 from .models import Author, Citation, Claim, ClaimRelation, Company, Source, Topic, parse_partial_date
 from .quotes import verification_fields
@@ -868,6 +869,7 @@ def load_corpus(
             report = loader.run(paths)
             if dry_run:
                 raise _DryRunRollback
+            corpusversion.bump()  # the bulk writes bypassed the model signals
     except _DryRunRollback:
         pass
     return report

@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "corpus_site.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "claims.querylimits.SlowQueryMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -193,6 +194,24 @@ LOGGING = {
 
 # The admin's path, configurable so that it need not be guessable.
 ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
+
+# A cache shared by every worker process keeps facet counts between requests
+# (invalidated through claims/corpusversion.py). Production: Redis, e.g.
+# CACHE_URL=redis://127.0.0.1:6379/1. Default: this process's memory, which
+# is right for one process (development, tests) and wrong for several.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL, "TIMEOUT": 3600}
+        if CACHE_URL.startswith(("redis://", "rediss://"))
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "TIMEOUT": 600}
+    )
+}
+
+# A time limit on every query (claims/querylimits.py): past it a facet says
+# "counts unavailable" and any other page answers 503. corpus_site/wsgi.py
+# sets it for web servers; commands (migrate, load_corpus) run without one.
+DATABASE_STATEMENT_TIMEOUT_MS = env_int("DATABASE_STATEMENT_TIMEOUT_MS", 0)
 
 # -- the read-only API ---------------------------------------------------------------
 REST_FRAMEWORK = {

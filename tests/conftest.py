@@ -279,3 +279,14 @@ def tab(chromium, live_server):
     tab.set_default_timeout(10_000)
     yield tab
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: cached facet counts of one test's
+    (rolled back) data must not answer the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

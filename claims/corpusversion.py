@@ -1,0 +1,33 @@
+"""A version stamp of the public corpus, for caches that must never serve
+counts from before a change.
+
+Cached facet counts are keyed by this stamp. Anything that can change what
+the public sees — a claim saved or deleted (the admin's publish and retract
+included), its tags or citations changed, a load_corpus run — calls bump(),
+and every cached count made before it stops being read at once, in every
+process sharing the cache. A lost stamp (cache restart, eviction) is replaced
+by a new, never-used one, so old entries can never come back.
+"""
+
+import time
+
+from django.core.cache import cache
+from django.db import transaction
+
+KEY = "claims:corpus-version"
+
+
+def current():
+    return cache.get_or_set(KEY, time.time_ns, timeout=None)
+
+
+def bump(**kwargs):
+    """A new version now, for readers inside this transaction, and again when
+    it commits: a reader that counted the old rows between the two then
+    cached them under a version that is already gone."""
+    _new()
+    transaction.on_commit(_new)
+
+
+def _new():
+    cache.set(KEY, time.time_ns(), timeout=None)

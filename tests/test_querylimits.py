@@ -1,0 +1,99 @@
+"""Slow queries are cut off, and facet counts are cached until the corpus changes."""
+
+import pytest
+from django.db import OperationalError, connection
+from django.test.utils import CaptureQueriesContext
+
+from claims import corpusversion
+from claims.querylimits import install, is_timeout
+
+from .conftest import make_claim
+
+SLOW_SQL = {
+    "sqlite": "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000000) "
+    "SELECT count(*) FROM n",
+    "postgresql": "SELECT pg_sleep(2)",
+}
+
+
+@pytest.fixture
+def tight_limit(transactional_db):
+    """This connection with a 50 ms limit per statement, removed afterwards."""
+    connection.ensure_connection()
+    install(connection, 50)
+    yield
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = 0")
+    else:
+        connection.connection.set_progress_handler(None, 0)
+
+
+def test_a_slow_statement_is_cancelled(tight_limit):
+    with pytest.raises(OperationalError) as excinfo, connection.cursor() as cursor:
+        cursor.execute(SLOW_SQL[connection.vendor])
+    assert is_timeout(excinfo.value)
+    with connection.cursor() as cursor:  # the connection is still usable
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+
+
+def test_a_facet_that_runs_out_of_time_says_so(tight_limit, client, published_claim, monkeypatch):
+    def slow(self, limit):
+        with connection.cursor() as cursor:
+            cursor.execute(SLOW_SQL[connection.vendor])
+        return []
+
+    monkeypatch.setattr("claims.facets.ClaimFacets.get_source_counts", slow)
+    corpusversion.bump()
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "Counts unavailable" in response.content.decode()
+    assert published_claim.text in response.content.decode()
+
+
+def test_a_page_that_runs_out_of_time_answers_503(tight_limit, client, published_claim, monkeypatch):
+    def slow(*args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute(SLOW_SQL[connection.vendor])
+
+    monkeypatch.setattr("claims.views.ClaimListView.get_count", slow)
+    response = client.get("/")
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    assert "took too long" in response.content.decode()
+
+
+def company_count(response, slug):
+    (facet,) = [f for f in response.context["facets"] if f.name == "company"]
+    return {item.value: item.count for item in facet.items}.get(slug)
+
+
+@pytest.mark.django_db
+def test_facet_counts_are_cached_and_invalidated_on_publish(client, source, alibaba, editor):
+    published = make_claim(source, "one")
+    published.companies.add(alibaba)
+    in_review = make_claim(source, "two", status="review")
+    in_review.companies.add(alibaba)
+    assert company_count(client.get("/"), "alibaba") == 1
+    with CaptureQueriesContext(connection) as cached:
+        assert company_count(client.get("/"), "alibaba") == 1  # from the cache
+    corpusversion.bump()
+    with CaptureQueriesContext(connection) as counted:
+        client.get("/")
+    assert len(cached) < len(counted)
+    in_review.publish(editor)
+    in_review.save()
+    assert company_count(client.get("/"), "alibaba") == 2
+
+
+@pytest.mark.django_db
+def test_load_corpus_invalidates_cached_counts(tmp_path, client):
+    from claims.loaders import load_corpus
+
+    from .fixturefiles import fixture_tree
+
+    before = client.get("/").content.decode()
+    fixtures, texts = fixture_tree(tmp_path)
+    load_corpus([fixtures], texts_dir=str(texts))
+    after = client.get("/").content.decode()
+    assert "Alibaba Group" not in before and "Alibaba Group" in after
