@@ -12,7 +12,7 @@ JAVA := /usr/bin/java
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q
 
-.PHONY: install run test test-sqlite test-postgres lint format check bench clean
+.PHONY: install install-test run serve test test-sqlite test-postgres lint format check bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=python3"; exit 1; }
@@ -33,7 +33,9 @@ $(JAVA):
 	$(SUDO) apt-get update -q
 	$(APT_INSTALL) default-jre-headless
 
-install: $(VENV)/.installed node_modules/.installed $(CHROMIUM) $(JAVA)
+# Running the site needs only the Python packages; the tests need the browser tools too.
+install: $(VENV)/.installed
+install-test: install node_modules/.installed $(CHROMIUM) $(JAVA)
 
 ## Set up and serve the site on SQLite with the seed corpus, at http://127.0.0.1:8000/
 run: install
@@ -41,14 +43,23 @@ run: install
 	$(DEV_ENV) $(BIN)/python manage.py load_corpus
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
+## Production mode: settings from the environment (docs/operations.md), gunicorn + whitenoise
+BIND ?= 127.0.0.1:8000
+GUNICORN_WORKERS ?= $(shell echo $$((2 * $$(nproc) + 1)))
+serve: install
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/gunicorn corpus_site.wsgi --bind $(BIND) --workers $(GUNICORN_WORKERS) --timeout 60
+
 ## Set up and run the whole test suite (SQLite unless DATABASE_URL says otherwise)
-test: install
+test: install-test
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test-sqlite: install
+test-sqlite: install-test
 	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
 
-test-postgres: install
+test-postgres: install-test
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
