@@ -206,3 +206,23 @@ def test_non_staff_cannot_reach_admin(client, django_user_model):
     client.force_login(user)
     response = client.get(reverse("admin:claims_claim_changelist"))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_key_filters_narrow_the_changelist_and_keep_other_filters(client, editor, source, alibaba, cloud):
+    tagged = make_claim(source, "tagged")
+    tagged.companies.add(alibaba)
+    tagged.topics.add(cloud)
+    make_claim(source, "untagged")
+    client.force_login(editor)
+    changelist = reverse("admin:claims_claim_changelist")
+    for query, expected in [
+        ("company=alibaba", 1),
+        ("topic=cloud-computing", 1),
+        (f"source={source.key}", 2),
+        ("source=no-such-source", 0),
+        ("company=alibaba&status__exact=published", 1),
+    ]:
+        response = client.get(f"{changelist}?{query}")
+        assert response.context["cl"].result_count == expected, query
+    page = client.get(f"{changelist}?status__exact=published&company=alibaba").content.decode()
+    assert '<input type="hidden" name="status__exact" value="published">' in page
