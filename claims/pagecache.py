@@ -1,0 +1,48 @@
+"""Whole-page cache for anonymous readers, invalidated by the corpus version.
+
+A public page depends only on its URL and the published corpus, so an
+anonymous GET is answered from the cache when the same URL was rendered
+since the corpus last changed (claims/corpusversion.py bumps the version on
+every change, so no page outlives the data it shows). Logged-in users,
+non-GET requests, streamed responses and anything but a 200 are never cached.
+"""
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.cache import patch_vary_headers
+
+from . import corpusversion
+
+CACHED_TYPES = ("text/html", "application/json")
+
+
+class AnonymousPageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def cacheable(self, request):
+        return (
+            settings.PAGE_CACHE_SECONDS
+            and request.method == "GET"
+            and not request.path.startswith("/" + settings.ADMIN_URL)
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        )
+
+    def __call__(self, request):
+        if not self.cacheable(request):
+            return self.get_response(request)
+        key = f"claims:page:{corpusversion.current()}:{request.get_full_path()}"
+        response = cache.get(key)
+        if response is not None:
+            response["X-Page-Cache"] = "hit"
+            return response
+        response = self.get_response(request)
+        if (
+            response.status_code == 200
+            and not response.streaming
+            and response.get("Content-Type", "").startswith(CACHED_TYPES)
+            and not response.cookies
+        ):
+            patch_vary_headers(response, ["Cookie"])
+            cache.set(key, response, settings.PAGE_CACHE_SECONDS)
+        return response
