@@ -6,7 +6,9 @@ whatever its size: related rows come with select_related/prefetch_related,
 counts with one GROUP BY each.
 """
 
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+from django.db import OperationalError
 from django.db.models import Case, Count, DecimalField, Exists, F, OuterRef, Prefetch, Q, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
@@ -15,7 +17,7 @@ from django.urls import reverse
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterMixin
 
-from . import search
+from . import corpusversion, search
 from .facets import (
     COVERAGE_ROWS,
     ClaimFacets,
@@ -28,6 +30,7 @@ from .facets import (
 from .filters import SORTS, ClaimFilterSet, CompanyFilterSet, SourceFilterSet, TopicFilterSet, TopicTree
 from .models import Citation, Claim, ClaimRelation, Company, Source, Topic, sources_with_public_claims
 from .pagination import COUNT_CAP, InvalidCursor, SortKey, capped_count, paginate
+from .querylimits import is_timeout
 
 
 def public_claims():
@@ -383,12 +386,27 @@ class CompanyDetailView(SectionMixin, DetailView):
         events = claims_about(company=self.object).filter(kind=Claim.Kind.EVENT).select_related("source")
         return list(events.order_by(F("period_start").asc(nulls_last=True), "pk")[: self.timeline_limit + 1])
 
+    def get_cached_topics(self):
+        """get_topics() from the cache until the corpus changes; None when
+        counting a very large company's claims ran past the time limit."""
+        key = f"claims:company-topics:{corpusversion.current()}:{self.object.pk}"
+        topics = cache.get(key)
+        if topics is None:
+            try:
+                topics = self.get_topics()
+            except OperationalError as error:
+                if not is_timeout(error):
+                    raise
+                return None
+            cache.set(key, topics)
+        return topics
+
     def get_context_data(self, **kwargs):
         timeline = self.get_timeline()
         count, capped = capped_count(claims_about(company=self.object))
         return super().get_context_data(
             affiliates=list(self.object.affiliates.order_by("name")),
-            topics=self.get_topics(),
+            topics=self.get_cached_topics(),
             timeline=timeline[: self.timeline_limit],
             timeline_truncated=len(timeline) > self.timeline_limit,
             count=count,
