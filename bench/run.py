@@ -21,6 +21,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -140,9 +141,12 @@ UNCACHED = "sessionid=benchmark-uncached"
 def timed_get(path, cookie):
     request = urllib.request.Request(f"http://127.0.0.1:{PORT}{path}", headers={"Cookie": cookie})
     start = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=60) as response:
-        body = response.read()
-        server = response.headers.get("Server-Timing", "")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            body = response.read()
+            server = response.headers.get("Server-Timing", "")
+    except urllib.error.HTTPError as error:  # a 503 past the time limit is a result too
+        body, server = error.read(), error.headers.get("Server-Timing", "")
     wall = (time.perf_counter() - start) * 1000
     match = re.search(r"dur=([\d.]+)", server)
     return (float(match.group(1)) if match else wall), wall, len(body)
