@@ -169,6 +169,7 @@ def wrk(path, clients, seconds, cookie=None):
             "--latency",
             "--timeout",
             "10s",
+            *(["-H", f"Cookie: {cookie}"] if cookie else []),
             f"http://127.0.0.1:{PORT}{path}",
         ],
         capture_output=True,

@@ -1,0 +1,155 @@
+"""Load test: 50 concurrent clients over the public pages while load_corpus
+adds a new source, on PostgreSQL with the 1M-claim corpus.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/corpus_1m CACHE_URL=redis://127.0.0.1:6379/3 \\
+        .venv/bin/python -m bench.loadtest --seconds 60
+
+Starts gunicorn on 127.0.0.1 (production settings), runs wrk for --seconds
+(at most 120) with --clients connections, each request a different public
+page (lists, filters, searches, claim, company and source pages, the API),
+half of them with a session cookie so they bypass the page cache. Meanwhile
+it loads a new synthetic source of --new-claims claims with load_corpus and
+polls, in its own transactions, how many claims of that source a reader
+sees: it must always be 0 or all of them. Prints req/s, latency
+percentiles, non-2xx responses, and the reader's observations.
+"""
+
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+
+from bench import synthetic
+from bench.run import PORT, SERVER_ENV, start_server
+
+ROOT = Path(__file__).resolve().parent.parent
+
+LUA = """
+paths = {%s}
+counter = 0
+request = function()
+  counter = counter + 1
+  local path = paths[(counter %% #paths) + 1]
+  if counter %% 2 == 0 then
+    return wrk.format("GET", path, {["Cookie"] = "sessionid=loadtest-uncached"})
+  end
+  return wrk.format("GET", path)
+end
+"""
+
+PATHS = [
+    "/",
+    "/?kind=event",
+    "/?topic=topic-1",
+    "/?company=company-2&kind=figure",
+    "/?q=market",
+    "/?q=zephyrism",
+    "/?year=2010",
+    "/sources/",
+    "/companies/",
+    "/topics/",
+    "/coverage/",
+    "/disagreements/",
+    "/claims/{claim}/",
+    "/companies/company-40/",
+    "/sources/source-5/",
+    "/api/claims/",
+    "/api/claims/?company=company-3",
+]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--new-claims", type=int, default=20_000)
+    args = parser.parse_args()
+    seconds = min(args.seconds, 120)
+    url = os.environ["DATABASE_URL"]
+    with psycopg.connect(url, autocommit=True) as db:
+        claim = db.execute("SELECT max(id) FROM claims_claim WHERE status = 'published'").fetchone()[0]
+    paths = [p.format(claim=claim) for p in PATHS]
+
+    workdir = Path(tempfile.mkdtemp(prefix="loadtest-"))
+    fixtures, texts = synthetic.write(workdir, args.new_claims, seed=int(time.time()))
+    source_file = fixtures / "sources" / "bench.jsonl"
+    key = f"loadtest-{int(time.time())}"
+    content = source_file.read_text().replace('"key": "bench"', f'"key": "{key}"', 1)
+    # The synthetic vocabularies use their own slugs: load them too (unchanged after the first run).
+    source_file.write_text(content)
+    (workdir / "load.lua").write_text(LUA % ", ".join(f'"{p}"' for p in paths))
+
+    observed, stop = set(), threading.Event()
+
+    def reader():
+        with psycopg.connect(url, autocommit=True) as db:
+            while not stop.is_set():
+                count = db.execute(
+                    "SELECT count(*) FROM claims_claim c JOIN claims_source s ON s.id = c.source_id WHERE s.key = %s",
+                    [key],
+                ).fetchone()[0]
+                observed.add(count)
+                time.sleep(0.05)
+
+    os.environ.update(SERVER_ENV)
+    server = start_server(args.workers)
+    try:
+        wrk = subprocess.Popen(
+            [
+                "wrk",
+                "-t2",
+                f"-c{args.clients}",
+                f"-d{seconds}s",
+                "--latency",
+                "--timeout",
+                "10s",
+                "-s",
+                str(workdir / "load.lua"),
+                f"http://127.0.0.1:{PORT}/",
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        thread = threading.Thread(target=reader, daemon=True)
+        thread.start()
+        time.sleep(min(5, seconds / 4))
+        started = time.perf_counter()
+        load = subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), "load_corpus", str(fixtures), f"--texts={texts}", "-v0"],
+            env={**os.environ, "DJANGO_DEBUG": "1"},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        load_seconds = time.perf_counter() - started
+        out, _ = wrk.communicate(timeout=seconds + 60)
+        time.sleep(0.5)
+        stop.set()
+        thread.join(timeout=5)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+    print(out)
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    print(f"requests/s: {rate}; non-2xx: {non2xx.group(1) if non2xx else 0}")
+    print(f"load_corpus of {args.new_claims:,} claims during the test: exit {load.returncode} in {load_seconds:.1f}s")
+    if load.returncode:
+        print(load.stderr[-2000:])
+    print(f"claims of the new source seen by a reader: {sorted(observed)} (must be only 0 and {args.new_claims})")
+    if not observed <= {0, args.new_claims}:
+        raise SystemExit("a reader saw a half-loaded source")
+
+
+if __name__ == "__main__":
+    main()
