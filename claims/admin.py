@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import ShowFacets
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -21,6 +22,18 @@ from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Author, Citation, Claim, ClaimRelation, Company, Source, Topic
+
+# What only Claim.submit/publish/retract change: no form save, not even a revert, touches them.
+WORKFLOW_FIELDS = [
+    "status",
+    "retraction_reason",
+    "submitted_by_id",
+    "submitted_at",
+    "reviewed_by_id",
+    "reviewed_at",
+    "published_by_id",
+    "published_at",
+]
 
 
 class ScalableAdmin(admin.ModelAdmin):
@@ -269,6 +282,11 @@ class ClaimAdmin(ScalableAdmin, SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
+        else:
+            # A revert (django-simple-history) saves an old version, workflow and
+            # all: keep the claim's workflow as it is now.
+            for name, value in Claim.objects.filter(pk=obj.pk).values(*WORKFLOW_FIELDS).get().items():
+                setattr(obj, name, value)
         if obj.loaded_at is not None:
             obj.admin_changed_at = timezone.now()
         super().save_model(request, obj, form, change)
@@ -409,6 +427,15 @@ class ClaimAdmin(ScalableAdmin, SimpleHistoryAdmin):
                 "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             },
         )
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # django-simple-history lets anyone who may view a claim revert it;
+        # reverting changes the claim, so it takes permission to change it as it is now.
+        if request.method == "POST":
+            claim = self.get_object(request, unquote(object_id))
+            if claim is None or not self.has_change_permission(request, claim):
+                raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     # Buttons on the change page: "Save and submit for review", "Save and publish".
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):

@@ -14,7 +14,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema_field
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import serializers, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
@@ -266,6 +266,12 @@ class PublicViewSet(viewsets.ReadOnlyModelViewSet):
     schema = CorpusAutoSchema()
     filter_backends = [FilterSetBackend]
     pagination_class = KeysetPagination
+
+    def get_object(self):
+        # No id, key or slug holds a NUL character, and PostgreSQL refuses one in a query.
+        if "\x00" in self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, ""):
+            raise NotFound()
+        return super().get_object()
 
 
 class ClaimViewSet(PublicViewSet):

@@ -12,6 +12,7 @@ facets.py rely on that.
 """
 
 import json
+import re
 from functools import cached_property
 
 import django_filters
@@ -26,6 +27,9 @@ from .pagination import SortKey
 # Each selected company or topic adds an EXISTS to the query; more than this
 # is not browsing any more.
 MAX_VALUES = 10
+# A slug, key or name is at most this long; a longer value would also pass
+# SQLite's limit on the length of a LIKE pattern.
+MAX_VALUE_LENGTH = 200
 
 
 class TopicTree:
@@ -129,13 +133,17 @@ class ValueListField(forms.Field):
             raise ValidationError("Null characters are not allowed.")
         if len(cleaned) > MAX_VALUES:
             raise ValidationError(f"Choose at most {MAX_VALUES}.")
+        if any(len(v) > MAX_VALUE_LENGTH for v in cleaned):
+            raise ValidationError(f"A value is at most {MAX_VALUE_LENGTH} characters.")
         return cleaned
 
 
 class YearListField(ValueListField):
     def to_python(self, value):
         years = super().to_python(value)
-        if not all(year.isdigit() and len(year) == 4 for year in years):
+        # ASCII digits only: str.isdigit() also accepts '²', which int() refuses;
+        # and no year 0, which datetime.date cannot hold.
+        if not all(re.fullmatch(r"[1-9][0-9]{3}", year) for year in years):
             raise ValidationError("A year is four digits, e.g. 2018.")
         return [int(year) for year in years]
 
@@ -327,8 +335,10 @@ class ClaimFilterSet(OrderedFilterSet):
         return queryset
 
     def filter_sources(self, queryset, name, values):
-        """Claims taken from any of the sources, by key."""
-        sources = {source.key: source for source in Source.objects.filter(key__in=values).only("pk", "key", "title")}
+        """Claims taken from any of the sources, by key. Only public sources are
+        looked up: the active filter shows the title of what it found."""
+        public = sources_with_public_claims().filter(key__in=values).only("pk", "key", "title")
+        sources = {source.key: source for source in public}
         self.selected["source"] = [(value, sources.get(value)) for value in values]
         return queryset.filter(source_id__in=[source.pk for source in sources.values()])
 
@@ -401,7 +411,7 @@ class CompanyFilterSet(OrderedFilterSet):
     q = django_filters.CharFilter(
         label="Name or alias", method="filter_search", max_length=200, widget=forms.SearchInput
     )
-    country = django_filters.CharFilter(label="Country", field_name="country", lookup_expr="iexact")
+    country = django_filters.CharFilter(label="Country", field_name="country", lookup_expr="iexact", max_length=2)
 
     ordering = [SortKey("name"), SortKey("pk")]
 

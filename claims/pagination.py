@@ -150,4 +150,7 @@ def decode_cursor(cursor, ordering):
 def _scalar(value):
     if value is not None and not isinstance(value, (int, float, str)):
         raise InvalidCursor("This page link is damaged.")
+    if isinstance(value, str) and "\x00" in value:
+        # No row's sort value holds a NUL character, and PostgreSQL refuses one in a query.
+        raise InvalidCursor("This page link is damaged.")
     return value
