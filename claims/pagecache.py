@@ -7,6 +7,8 @@ every change, so no page outlives the data it shows). Logged-in users,
 non-GET requests, streamed responses and anything but a 200 are never cached.
 """
 
+import hashlib
+
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.cache import patch_vary_headers
@@ -31,7 +33,9 @@ class AnonymousPageCacheMiddleware:
     def __call__(self, request):
         if not self.cacheable(request):
             return self.get_response(request)
-        key = f"claims:page:{corpusversion.current()}:{request.get_full_path()}"
+        # Hashed: a URL can be kilobytes long, a cache key should not be.
+        path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        key = f"claims:page:{corpusversion.current()}:{path}"
         response = cache.get(key)
         if response is not None:
             response["X-Page-Cache"] = "hit"
