@@ -1,5 +1,5 @@
-"""Downloads: list exports (CSV, JSON, JSON Lines), citation records and the
-Atom feed. Each format is read back with its standard reader; what
+"""Downloads: list exports (CSV, JSON, JSON Lines), citation records, the Atom
+feed and JSON-LD. Each format is read back with its standard reader; what
 the public may not see never leaves; an export holds exactly what the list
 page shows for the same query string."""
 
@@ -69,6 +69,11 @@ def filtered_ids(query):
     """The ids ClaimFilterSet gives for the query string, as the list view builds it."""
     filterset = ClaimFilterSet(data=QueryDict(query), queryset=Claim.objects.public())
     return list(filterset.qs.values_list("pk", flat=True))
+
+
+def json_ld(page):
+    (block,) = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    return json.loads(block)
 
 
 def parse_ris(text):
@@ -371,6 +376,49 @@ def test_source_and_company_lists_and_pages_link_their_downloads(client, corpus)
         assert f'href="/claims/{corpus.rivalry.pk}/cite.{format}"' in page
 
 
+# -- JSON-LD --------------------------------------------------------------------------------------
+
+
+def test_claim_page_json_ld(client, corpus):
+    claim = corpus.market_2018
+    data = json_ld(client.get(claim.get_absolute_url()).content.decode())
+    assert data["@context"] == "https://schema.org" and data["@type"] == "Claim"
+    assert data["url"] == data["@id"] == f"{BASE}/claims/{claim.pk}/"
+    assert data["text"] == claim.text and data["datePublished"] == "2018-01"
+    assert data["author"] == [{"@type": "Person", "name": "Samm Sacks", "givenName": "Samm", "familyName": "Sacks"}]
+    (source,) = data["appearance"]
+    assert source["@type"] == "Report" and source["name"] == "Disruptors, Innovators, and Thieves"
+    assert source["url"] == "https://www.csis.org/analysis/disruptors" and source["author"] == data["author"]
+    assert (
+        data["firstAppearance"] == {"@id": source["@id"]} and source["@id"] == f"{BASE}/sources/sacks-2018-disruptors/"
+    )
+    assert data["citation"] == [
+        {
+            "@type": "Quotation",
+            "text": "China's mobile payments market is now valued at $15.4 trillion",
+            "isPartOf": {"@id": source["@id"]},
+            "description": "p. 1",
+        }
+    ]
+    assert [company["name"] for company in data["about"]] == ["Alibaba Group", "Tencent"]
+    assert data["keywords"] == ["Mobile payments"] and data["temporalCoverage"] == "2018-01-01/2018-12-31"
+
+
+def test_source_page_json_ld(client, corpus):
+    data = json_ld(client.get(corpus.danilin.get_absolute_url()).content.decode())
+    assert data["@type"] == "ScholarlyArticle" and data["datePublished"] == "2020"
+    assert data["isPartOf"] == {
+        "@type": "PublicationIssue",
+        "issueNumber": "6",
+        "isPartOf": {
+            "@type": "PublicationVolume",
+            "volumeNumber": "90",
+            "isPartOf": {"@type": "Periodical", "name": "Herald of the Russian Academy of Sciences"},
+        },
+    }
+    assert data["pagination"] == "779–788" and data["sameAs"] == "https://doi.org/10.1134/S1019331620060271"
+
+
 # -- escaping and spreadsheet formulas --------------------------------------------------------------
 
 NASTY_TEXT = """<script>alert("text")</script> "double" & 'single' </script><!-- Alibaba"""
@@ -392,6 +440,28 @@ def nasty(corpus):
     Citation.objects.create(claim=claim, source=source, quote=NASTY_QUOTE, locator="p. <1>")
     claim.companies.add(corpus.alibaba)
     return claim
+
+
+def assert_no_raw_markup(page):
+    """The only script element is the JSON-LD data block, and no data made an element."""
+    assert page.count("<script") == page.count('<script type="application/ld+json">') <= 1
+    assert page.count("</script>") == page.count("<script")
+    assert "<b>" not in page and "<i>Org" not in page and "<!-- Alibaba" not in page
+
+
+def test_markup_in_data_is_escaped_in_html_and_json_ld(client, nasty):
+    page = client.get(nasty.get_absolute_url()).content.decode()
+    assert_no_raw_markup(page)
+    assert "&lt;script&gt;alert(&quot;text&quot;)&lt;/script&gt;" in page
+    data = json_ld(page)
+    assert data["text"] == NASTY_TEXT and data["citation"][0]["text"] == NASTY_QUOTE
+    assert data["appearance"][0]["name"] == NASTY_TITLE
+    assert "\\u003C/script\\u003E" in page
+    page = client.get(nasty.source.get_absolute_url()).content.decode()
+    assert_no_raw_markup(page)
+    assert json_ld(page)["name"] == NASTY_TITLE
+    for url in ("/", "/?q=alert", "/sources/"):
+        assert_no_raw_markup(client.get(url).content.decode())
 
 
 def test_markup_in_data_survives_exports_and_feed_intact(client, nasty):
