@@ -1,6 +1,28 @@
-from django.urls import path
+from django.urls import path, register_converter
 
-from . import views
+from . import downloads, views
+
+
+class TableFormat:
+    """csv, json or jsonl: the formats of a list download."""
+
+    regex = "csv|jsonl|json"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+class CitationFormat(TableFormat):
+    """bib, ris or csl.json: the formats of a citation record."""
+
+    regex = r"bib|ris|csl\.json"
+
+
+register_converter(TableFormat, "table")
+register_converter(CitationFormat, "citation")
 
 app_name = "claims"
 
@@ -15,4 +37,12 @@ urlpatterns = [
     path("topics/<slug:slug>/", views.TopicDetailView.as_view(), name="topic-detail"),
     path("coverage/", views.CoverageView.as_view(), name="coverage"),
     path("disagreements/", views.DisagreementsView.as_view(), name="disagreements"),
+    # Downloads of the lists take the list page's query string: /claims.csv?company=alibaba.
+    path("claims.<table:format>", downloads.ClaimDownloadView.as_view(), name="claim-download"),
+    path("claims.atom", downloads.ClaimFeed(), name="claim-feed"),
+    path("claims/<int:pk>/cite.<citation:format>", downloads.claim_citation, name="claim-cite"),
+    path("sources.<table:format>", downloads.SourceDownloadView.as_view(), name="source-download"),
+    path("sources.<citation:format>", downloads.SourceListCitationView.as_view(), name="source-list-cite"),
+    path("sources/<slug:key>/cite.<citation:format>", downloads.source_citation, name="source-cite"),
+    path("companies.<table:format>", downloads.CompanyDownloadView.as_view(), name="company-download"),
 ]
