@@ -1,4 +1,5 @@
 from django.urls import path, register_converter
+from django.views.decorators.http import require_safe
 
 from . import downloads, views
 
@@ -39,7 +40,8 @@ urlpatterns = [
     path("disagreements/", views.DisagreementsView.as_view(), name="disagreements"),
     # Downloads of the lists take the list page's query string: /claims.csv?company=alibaba.
     path("claims.<table:format>", downloads.ClaimDownloadView.as_view(), name="claim-download"),
-    path("claims.atom", downloads.ClaimFeed(), name="claim-feed"),
+    # A Feed instance answers any method: the site is read-only, so GET and HEAD only.
+    path("claims.atom", require_safe(downloads.ClaimFeed()), name="claim-feed"),
     path("claims/<int:pk>/cite.<citation:format>", downloads.claim_citation, name="claim-cite"),
     path("sources.<table:format>", downloads.SourceDownloadView.as_view(), name="source-download"),
     path("sources.<citation:format>", downloads.SourceListCitationView.as_view(), name="source-list-cite"),
