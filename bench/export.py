@@ -73,13 +73,14 @@ def export(format, query):
     before_mb = peak_rss_mb()
     started, cpu_started = time.perf_counter(), time.process_time()
     body = application(environ, lambda s, headers, exc_info=None: status.append(s))
-    size = 0
+    size = lines = 0
     first_byte = None
     try:
         for block in body:
             if first_byte is None:
                 first_byte = time.perf_counter() - started
             size += len(block)
+            lines += block.count(b"\n")
     finally:
         body.close()
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
@@ -91,6 +92,7 @@ def export(format, query):
         "status": status[0],
         "rows": rows,
         "bytes": size,
+        "lines": lines,
         "seconds": seconds,
         "cpu_seconds": cpu_seconds,
         "first_byte_seconds": first_byte,
@@ -112,7 +114,12 @@ def run_child(format, query):
     )
     if result.returncode != 0:
         raise SystemExit(f"The {format} export failed:\n{result.stderr}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    if not figures["status"].startswith("200"):
+        raise SystemExit(f"The {format} export answered {figures['status']}:\n{result.stderr}")
+    if format == "jsonl" and figures["lines"] != figures["rows"]:
+        raise SystemExit(f"The JSON Lines export has {figures['lines']:,} lines for {figures['rows']:,} claims.")
+    return figures
 
 
 def main():
