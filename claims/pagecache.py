@@ -34,7 +34,8 @@ class AnonymousPageCacheMiddleware:
         if not self.cacheable(request):
             return self.get_response(request)
         # Hashed: a URL can be kilobytes long, a cache key should not be.
-        path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        # The host too: pages carry absolute URLs (JSON-LD, API links).
+        path = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
         key = f"claims:page:{corpusversion.current()}:{path}"
         response = cache.get(key)
         if response is not None:
