@@ -266,6 +266,10 @@ class PublicViewSet(viewsets.ReadOnlyModelViewSet):
     schema = CorpusAutoSchema()
     filter_backends = [FilterSetBackend]
     pagination_class = KeysetPagination
+    # Any id, key or slug in the URL reaches the view, which answers a JSON
+    # 404 for one that does not exist: the router's default pattern ([^/.]+)
+    # would hand "a.b" to the site's HTML 404 instead.
+    lookup_value_regex = "[^/]+"
 
     def get_object(self):
         # No id, key or slug holds a NUL character, and PostgreSQL refuses one in a query.

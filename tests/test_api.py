@@ -132,3 +132,12 @@ def test_api_conforms_to_its_schema(case, corpus, same_connection):
 
 def test_schema_is_valid_json(client):
     json.dumps(client.get("/api/schema/?format=json").json())
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/claims/a.b/", "/api/claims/%14%0A.t2/", "/api/sources/x.y/", "/api/topics/.../"]
+)
+def test_unknown_ids_get_a_json_404(client, corpus, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
