@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 
+# Row-value comparison, "(a, b) < (x, y)", from Django's composite-key support:
+# one condition an index on (a, b) can range-scan.
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+
 # Above this many rows a list says "10,000+" instead of counting them all.
 COUNT_CAP = 10_000
 
@@ -87,13 +91,11 @@ def paginate(queryset, ordering, per_page, after=None, before=None):
     queryset = queryset.order_by(*(key.order_by() for key in ordering))
     if reverse:
         queryset = queryset.reverse()
-    if cursor is not None:
-        try:
-            queryset = queryset.filter(_beyond(ordering, cursor, reverse))
-        except (ValidationError, ValueError, TypeError) as error:
-            # Values of the wrong type for their field, e.g. a word for a date.
-            raise InvalidCursor("This page link is damaged.") from error
-    rows = list(queryset[: per_page + 1])
+    try:
+        rows = _rows_beyond(queryset, ordering, cursor, reverse, per_page + 1)
+    except (ValidationError, ValueError, TypeError) as error:
+        # Values of the wrong type for their field, e.g. a word for a date.
+        raise InvalidCursor("This page link is damaged.") from error
     more = len(rows) > per_page
     rows = rows[:per_page]
     if reverse:
@@ -113,6 +115,42 @@ def capped_count(queryset, cap=COUNT_CAP):
     """(count, capped): the number of rows, counting no further than cap."""
     count = queryset.order_by()[: cap + 1].count()
     return min(count, cap), count > cap
+
+
+def _rows_beyond(ordered, ordering, cursor, reverse, limit):
+    """The first limit rows of the ordered queryset after the cursor (before
+    it when reverse)."""
+    if cursor is None:
+        return list(ordered[:limit])
+    if not _splits(ordering):
+        return list(ordered.filter(_beyond(ordering, cursor, reverse))[:limit])
+    # A nullable key then the primary key, e.g. period newest first, undated
+    # last. "After (x, id)" would be "(key, pk) < (x, id) OR key IS NULL",
+    # which no index range serves (150 ms at page 1,000 of a million claims).
+    # So dated and undated rows are two ranges, read one after the other:
+    # each a single index range scan, the second only when the first runs out.
+    key, pk = ordering
+    value, last = cursor
+    dated, undated = ordered.filter(**{f"{key.field}__isnull": False}), ordered.filter(**{f"{key.field}__isnull": True})
+    undated_ahead = not reverse  # undated rows come last, so only going forward are they ahead
+    if value is None:
+        rows = list(undated.filter(pk.after(last, reverse))[:limit])
+        return rows + list(dated[: limit - len(rows)]) if not undated_ahead and len(rows) < limit else rows
+    descending = key.descending != reverse
+    pair = Tuple(F(key.field), F(pk.field))
+    beyond = TupleLessThan(pair, [value, last]) if descending else TupleGreaterThan(pair, [value, last])
+    rows = list(dated.filter(beyond)[:limit])
+    return rows + list(undated[: limit - len(rows)]) if undated_ahead and len(rows) < limit else rows
+
+
+def _splits(ordering):
+    """Whether the order is a nullable key then the primary key, both the same way."""
+    return (
+        len(ordering) == 2
+        and ordering[0].nullable
+        and ordering[1].field == "pk"
+        and ordering[0].descending == ordering[1].descending
+    )
 
 
 def _beyond(keys, values, reverse):
