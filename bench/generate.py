@@ -36,6 +36,7 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from claims import counts  # noqa: E402
 from claims.bulkwrite import RowWriter  # noqa: E402
 from claims.models import Author, Citation, Claim, Company, Source, Topic  # noqa: E402
 
@@ -81,7 +82,7 @@ def generate(claims, sources, companies, topics, seed=7, log=print):
     if Claim.objects.exists():
         raise SystemExit("The database already has claims: generate into a fresh, migrated database.")
     with transaction.atomic():
-        search_triggers(enable=False)
+        bulk_triggers(enable=False)
         company_rows = [
             (f"Company {i}", f"company-{i}", json.dumps([f"Co {i}"]), "", "CN" if i % 3 else "US", "")
             for i in range(companies)
@@ -165,8 +166,11 @@ def generate(claims, sources, companies, topics, seed=7, log=print):
                 "loaded_from",
                 "loaded_sha256",
                 "record_sha256",
+                "company_ids",
+                "topic_ids",
             ],
         )
+        ids_field = Claim._meta.get_field("company_ids")
         citation_writer = RowWriter(Citation, ["claim", "source", "quote", "locator", "verification"])
         company_writer = RowWriter(Claim.companies.through, ["claim", "company"])
         topic_writer = RowWriter(Claim.topics.through, ["claim", "topic"])
@@ -185,6 +189,12 @@ def generate(claims, sources, companies, topics, seed=7, log=print):
                 first = datetime.date(year, 1, 1)
                 last = datetime.date(year + (n % 7 == 0), 12, 31)
                 figure = kind == "figure"
+                companies_chosen = sorted(
+                    {company_ids[zipf_choice(rng, len(company_ids))] for _ in range(1 + (n % 3 == 0))}
+                )
+                topics_chosen = sorted(
+                    {topic_ids[zipf_choice(rng, len(topic_ids), 0.9)] for _ in range(1 + (n % 4 == 0))}
+                )
                 claim_rows.append(
                     (
                         pk,
@@ -211,16 +221,16 @@ def generate(claims, sources, companies, topics, seed=7, log=print):
                         "bench",
                         "",
                         "",
+                        ids_field.get_db_prep_value(companies_chosen, connection),
+                        ids_field.get_db_prep_value(topics_chosen, connection),
                     )
                 )
                 for c in range((3, 3, 2, 4, 3)[n % 5]):  # three citations a claim on average
                     citation_rows.append(
                         (pk, source_id, f"{sentence(rng, 16)} [{n}-{c}]", f"p. {1 + n % 300}", "unchecked")
                     )
-                chosen = {company_ids[zipf_choice(rng, len(company_ids))] for _ in range(1 + (n % 3 == 0))}
-                company_links += [(pk, c) for c in chosen]
-                chosen = {topic_ids[zipf_choice(rng, len(topic_ids), 0.9)] for _ in range(1 + (n % 4 == 0))}
-                topic_links += [(pk, t) for t in chosen]
+                company_links += [(pk, c) for c in companies_chosen]
+                topic_links += [(pk, t) for t in topics_chosen]
             citation_writer.write(citation_rows)
             claim_writer.write(claim_rows)
             company_writer.write(company_links)
@@ -232,25 +242,38 @@ def generate(claims, sources, companies, topics, seed=7, log=print):
                 cursor.execute("SELECT setval(pg_get_serial_sequence('claims_claim', 'id'), %s)", [next_id])
         log(f"rows written: {time.perf_counter() - started:.0f}s; rebuilding the search index")
         rebuild_search_index()
-        search_triggers(enable=True)
+        bulk_triggers(enable=True)
+        counts.recount_all()
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The search-index update rewrote every claim row: compact the
+            # table, as a restored production database would be.
+            cursor.execute("VACUUM FULL claims_claim")
         cursor.execute("ANALYZE")
     log(f"done: {claims:,} claims in {time.perf_counter() - started:.0f}s")
 
 
-def search_triggers(enable):
-    """Turn the search-index triggers off for the bulk load (PostgreSQL), or
-    drop and recreate them (SQLite has no ALTER TABLE ... DISABLE TRIGGER)."""
+BULK_TABLES = ["claims_claim", "claims_citation", "claims_claim_companies", "claims_claim_topics"]
+
+
+def bulk_triggers(enable):
+    """Turn the search-index and tag-copy triggers off for the bulk load
+    (PostgreSQL), or drop and recreate them (SQLite has no ALTER TABLE ...
+    DISABLE TRIGGER). The generator writes the tag copies itself and rebuilds
+    the search index once at the end."""
     from importlib import import_module
 
-    search_migration = import_module("claims.migrations.0003_search")
+    statements = [
+        *import_module("claims.migrations.0003_search").SQLITE_TRIGGERS,
+        *import_module("claims.migrations.0005_claim_tag_ids").SQLITE_TRIGGERS,
+    ]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             action = "ENABLE" if enable else "DISABLE"
-            cursor.execute(f"ALTER TABLE claims_claim {action} TRIGGER claims_claim_search")
-            cursor.execute(f"ALTER TABLE claims_citation {action} TRIGGER claims_citation_search")
+            for table in BULK_TABLES:
+                cursor.execute(f"ALTER TABLE {table} {action} TRIGGER USER")
             return
-        for statement in search_migration.SQLITE_TRIGGERS:
+        for statement in statements:
             name = statement.split("CREATE TRIGGER", 1)[1].split()[0]
             cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
             if enable:

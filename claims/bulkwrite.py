@@ -17,8 +17,9 @@ class RowWriter:
     def __init__(self, model, field_names):
         self.model = model
         given = [model._meta.get_field(name) for name in field_names]
-        self.defaults = [_default(f) for f in model._meta.concrete_fields if f not in given and not f.primary_key]
-        self.fields = given + [f for f in model._meta.concrete_fields if f not in given and not f.primary_key]
+        rest = [f for f in written_fields(model) if f not in given and not f.primary_key]
+        self.defaults = [_default(f) for f in rest]
+        self.fields = given + rest
         self.table = model._meta.db_table
         self.columns = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
         # PostgreSQL's COPY adapts Python values itself; SQLite needs Django's
@@ -56,6 +57,12 @@ class RowWriter:
             value if adapt is None or value is None else adapt(value)
             for value, adapt in zip(row, self.adapters, strict=True)
         ]
+
+
+def written_fields(model):
+    """The columns a bulk insert writes: all but those the database maintains
+    itself (IdArrayField, kept by triggers; its column default covers the row)."""
+    return [f for f in model._meta.concrete_fields if not getattr(f, "maintained_by_database", False)]
 
 
 def _default(field):

@@ -15,6 +15,7 @@ however many of the topic's sub-topics it is filed under.
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.core.cache import cache
 from django.db import OperationalError
@@ -23,8 +24,8 @@ from django.db.models.functions import ExtractYear
 from django.http import QueryDict
 from django.urls import reverse
 
-from . import corpusversion
-from .models import Claim
+from . import corpusversion, counts
+from .models import Claim, Company, PublicCount, Source
 from .querylimits import is_timeout
 
 # Facets show this many values, and a "show all" link when there are more.
@@ -33,6 +34,8 @@ FACET_SIZE = 10
 # Parameters that point into one ordering of one result list: any change of
 # filter starts again at the first page.
 PAGE_PARAMS = ("after", "before")
+# Parameters that do not narrow the list.
+IGNORED_PARAMS = ("show", "sort", *PAGE_PARAMS)
 
 
 @dataclass
@@ -134,21 +137,32 @@ class ClaimFacets:
         params = sorted(
             (key, value)
             for key in self.params
-            if key not in ("show", "sort", *PAGE_PARAMS)
+            if key not in IGNORED_PARAMS
             for value in self.params.getlist(key)
             if value
         )
         digest = hashlib.sha256(json.dumps(params).encode()).hexdigest()[:32]
         return f"claims:facet:{corpusversion.current()}:{name}:{limit}:{digest}"
 
+    @property
+    def unfiltered(self):
+        """Whether the list is every published claim (only sorting or paging asked for)."""
+        return not any(
+            value.strip() for key in self.params if key not in IGNORED_PARAMS for value in self.params.getlist(key)
+        )
+
     def get_rows(self, name, limit):
         """The facet's (value, label, count) rows from the cache, else counted
-        (and cached); None when counting ran past the statement time limit."""
+        (and cached); None when counting ran past the statement time limit.
+        Without a filter, the counts are the precomputed ones (claims/counts.py)."""
         key = self.cache_key(name, limit)
         rows = cache.get(key)
         if rows is None:
             try:
-                rows = list(getattr(self, f"get_{name}_counts")(limit))
+                if self.precomputed:
+                    rows = self.get_precomputed_rows(name, limit)
+                else:
+                    rows = list(getattr(self, f"get_{name}_counts")(limit))
             except OperationalError as error:
                 if is_timeout(error):  # past the statement time limit: the page renders without it
                     return None
@@ -181,6 +195,31 @@ class ClaimFacets:
             if facet.truncated or expanded:
                 facet.toggle_url = toggled(self.params, "show", name)
             yield facet
+
+    @cached_property
+    def precomputed(self):
+        """Whether the kept counts of every published claim can serve this list."""
+        return self.unfiltered and counts.complete()
+
+    def get_precomputed_rows(self, name, limit):
+        """(value, label, count) rows of every published claim from the kept
+        counts (claims/counts.py), in the order the live counts have."""
+        facet = PublicCount.Facet(name)
+        if name == "company":
+            return counts.top(facet, limit, labels=(Company, "slug", "name"))
+        if name == "source":
+            return counts.top(facet, limit, labels=(Source, "key", "title"))
+        if name == "kind":
+            labels = dict(Claim.Kind.choices)
+            return [(kind, labels.get(kind, kind), n) for kind, n in counts.top(facet, limit)]
+        found = counts.top(facet, None)
+        if name == "topic":
+            tree = self.filterset.topic_tree
+            rows = [(tree.by_id[int(pk)].slug, tree.by_id[int(pk)].name, n) for pk, n in found if int(pk) in tree.by_id]
+            rows.sort(key=lambda row: (-row[2], row[1]))
+        else:  # years, latest first
+            rows = sorted(((int(year), year, n) for year, n in found), key=lambda row: -row[0])
+        return rows if limit is None else rows[: limit + 1]
 
     def _top(self, rows, limit):
         """Rows without the no-value group, at most limit + 1 (to tell if there are more)."""

@@ -6,9 +6,10 @@ a query string means the same thing everywhere. Every filter reads the URL
 thousands of rows: companies, topics and sources are named by slug or key,
 and resolved with one small query.
 
-Many-to-many filters (company, topic) use EXISTS, never a JOIN, so that a
-filtered claims queryset has one row per claim: the facet counts in
-facets.py rely on that.
+Company and topic filters read the ids copied into the claim row
+(Claim.company_ids, Claim.topic_ids), never a JOIN, so that a filtered
+claims queryset has one row per claim: the facet counts in facets.py rely
+on that.
 """
 
 import json
@@ -312,11 +313,7 @@ class ClaimFilterSet(OrderedFilterSet):
         self.selected["company"] = [(value, companies.get(value)) for value in values]
         if len(companies) < len(values):
             return queryset.none()
-        for company in companies.values():
-            queryset = queryset.filter(
-                Exists(Claim.companies.through.objects.filter(claim_id=OuterRef("pk"), company_id=company.pk))
-            )
-        return queryset
+        return queryset.filter(company_ids__has_all=[company.pk for company in companies.values()])
 
     def filter_topics(self, queryset, name, values):
         """Claims in every one of the topics, sub-topics included."""
@@ -325,13 +322,7 @@ class ClaimFilterSet(OrderedFilterSet):
         if None in topics:
             return queryset.none()
         for topic in topics:
-            queryset = queryset.filter(
-                Exists(
-                    Claim.topics.through.objects.filter(
-                        claim_id=OuterRef("pk"), topic_id__in=self.topic_tree.subtree_ids(topic)
-                    )
-                )
-            )
+            queryset = queryset.filter(topic_ids__has_any=self.topic_tree.subtree_ids(topic))
         return queryset
 
     def filter_sources(self, queryset, name, values):

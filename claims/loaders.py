@@ -26,8 +26,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import corpusversion
-from .bulkwrite import RowWriter, allocate_ids
+from . import corpusversion, counts
+from .bulkwrite import RowWriter, allocate_ids, written_fields
 from .models import Author, Citation, Claim, ClaimRelation, Company, Source, Topic, parse_partial_date
 from .quotes import verification_fields
 
@@ -41,13 +41,11 @@ BATCH_SIZE = 2000
 # A file with thousands of errors is reported with its first ones.
 MAX_ERRORS_PER_FILE = 200
 
-CLAIM_COLUMNS = [f.name for f in Claim._meta.concrete_fields]
-CLAIM_ATTNAMES = [f.attname for f in Claim._meta.concrete_fields]
+CLAIM_COLUMNS = [f.name for f in written_fields(Claim)]
+CLAIM_ATTNAMES = [f.attname for f in written_fields(Claim)]
 # The history record of a new claim: the claim's own fields, then when, why, how and by whom.
 HISTORY_ATTNAMES = [
-    f.attname
-    for f in Claim._meta.concrete_fields
-    if f.name in {h.name for h in Claim.history.model._meta.concrete_fields}
+    f.attname for f in written_fields(Claim) if f.name in {h.name for h in Claim.history.model._meta.concrete_fields}
 ]
 HISTORY_COLUMNS = [*HISTORY_ATTNAMES, "history_date", "history_change_reason", "history_type", "history_user"]
 # The order of quotes.verification_fields() after the first four.
@@ -866,10 +864,14 @@ def load_corpus(
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT pg_advisory_xact_lock(482910)")
             loader = Loader(texts_dir, dry_run, remove_missing, overwrite_admin_edits, progress)
-            report = loader.run(paths)
+            with counts.deferred():
+                report = loader.run(paths)
             if dry_run:
                 raise _DryRunRollback
-            corpusversion.bump()  # the bulk writes bypassed the model signals
+            # The bulk writes bypassed the model signals: the public counts are
+            # counted again, committed with the claims they count.
+            counts.recount_all()
+            corpusversion.bump()
     except _DryRunRollback:
         pass
     return report

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from .fields import IdArrayField
 from .quotes import SourceText, verification_fields
 
 # A quote is a sentence or two, never a passage: short quotes keep the corpus
@@ -447,7 +448,15 @@ class Claim(models.Model):
     )
     admin_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    history = HistoricalRecords(m2m_fields=[companies, topics], excluded_fields=["updated_at"])
+    # Copies of the companies and topics links in the row, kept equal to the
+    # link tables by database triggers (migration 0005): the public lists
+    # filter a million claims by company and topic without a probe per row.
+    company_ids = IdArrayField(help_text="Ids of the claim's companies; maintained by the database.")
+    topic_ids = IdArrayField(help_text="Ids of the claim's topics; maintained by the database.")
+
+    history = HistoricalRecords(
+        m2m_fields=[companies, topics], excluded_fields=["updated_at", "company_ids", "topic_ids"]
+    )
     objects = ClaimQuerySet.as_manager()
 
     class Meta:
@@ -725,3 +734,38 @@ def sources_with_public_claims():
         Exists(Claim.objects.public().filter(source=OuterRef("pk")))
         | Exists(Claim.objects.public().filter(citations__source=OuterRef("pk")))
     )
+
+
+class PublicCount(models.Model):
+    """How many published claims each company, topic (sub-topics included),
+    source, kind and year has: the counts beside the unfiltered lists.
+
+    Counting a million claims takes seconds, longer than a page may; these
+    rows are kept exact instead, in the transaction of every change
+    (claims/counts.py). The row (total, "") says the table is complete;
+    without it readers count live.
+    """
+
+    class Facet(models.TextChoices):
+        TOTAL = "total", "all published claims"
+        COMPANY = "company", "company"
+        TOPIC = "topic", "topic"
+        SOURCE = "source", "source"
+        KIND = "kind", "kind"
+        YEAR = "year", "year"
+
+    facet = models.CharField(max_length=10, choices=Facet.choices)
+    value = models.CharField(
+        max_length=40, blank=True, help_text="Company, topic or source id, claim kind or year, as text."
+    )
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["facet", "value"], name="public_count_unique_value")]
+        indexes = [
+            # A facet's values, most claims first.
+            models.Index(fields=["facet", "-count"], name="public_count_facet_count_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.facet} {self.value}: {self.count}"

@@ -1,15 +1,16 @@
-"""Log every staff login, successful or not, with the client's address; and
-tell caches of public counts when the corpus changes."""
+"""Log every staff login, successful or not, with the client's address;
+tell caches of public counts when the corpus changes; and keep the
+precomputed public counts exact."""
 
 import logging
 
 from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from corpus_site.requestlog import client_ip
 
-from . import corpusversion
+from . import corpusversion, counts
 from .models import Citation, Claim, Company, Source, Topic
 
 security_log = logging.getLogger("corpus.security")
@@ -35,3 +36,63 @@ for model in (Claim, Citation, Source, Company, Topic):
     post_delete.connect(corpusversion.bump, sender=model, dispatch_uid=f"corpus-version-delete-{model.__name__}")
 for through in (Claim.companies.through, Claim.topics.through):
     m2m_changed.connect(corpusversion.bump, sender=through, dispatch_uid=f"corpus-version-m2m-{through.__name__}")
+
+
+# -- exact public counts (claims/counts.py) ----------------------------------------
+# Each change recounts only the values it touched, in its own transaction:
+# the claim's companies, topics, source, kind and year before and after.
+
+
+@receiver(pre_save, sender=Claim, dispatch_uid="public-counts-claim-before")
+@receiver(pre_delete, sender=Claim, dispatch_uid="public-counts-claim-before-delete")
+def remember_counted_values(sender, instance, **kwargs):
+    instance._counted_before = counts.counted_values(instance.pk) if instance.pk else {}
+
+
+@receiver(post_save, sender=Claim, dispatch_uid="public-counts-claim-after")
+@receiver(post_delete, sender=Claim, dispatch_uid="public-counts-claim-after-delete")
+def recount_claim(sender, instance, **kwargs):
+    before = getattr(instance, "_counted_before", {})
+    after = {} if kwargs.get("signal") is post_delete else counts.counted_values(instance.pk)
+    if before != after:
+        counts.recount(counts.merge(before, after))
+
+
+def recount_links(sender, instance, action, reverse, pk_set, **kwargs):
+    """Tags added to or taken from a claim. (Changes from the other side,
+    company.claims.add(), never get here: django-simple-history, which
+    records a claim's tags, refuses them.)"""
+    if action.startswith("pre_"):
+        remember_counted_values(Claim, instance)
+    else:
+        recount_claim(Claim, instance)
+
+
+for through in (Claim.companies.through, Claim.topics.through):
+    m2m_changed.connect(recount_links, sender=through, dispatch_uid=f"public-counts-m2m-{through.__name__}")
+
+
+@receiver(post_delete, sender=Company, dispatch_uid="public-counts-company-deleted")
+def recount_deleted_company(sender, instance, **kwargs):
+    counts.recount({counts.Facet.COMPANY: {str(instance.pk)}})
+
+
+@receiver(post_delete, sender=Source, dispatch_uid="public-counts-source-deleted")
+def recount_deleted_source(sender, instance, **kwargs):
+    counts.recount({counts.Facet.SOURCE: {str(instance.pk)}})
+
+
+@receiver(pre_save, sender=Topic, dispatch_uid="public-counts-topic-before")
+def remember_topic_parent(sender, instance, **kwargs):
+    instance._parent_before = (
+        Topic.objects.filter(pk=instance.pk).values_list("parent_id", flat=True).first() if instance.pk else None
+    )
+
+
+@receiver(post_save, sender=Topic, dispatch_uid="public-counts-topic-after")
+@receiver(post_delete, sender=Topic, dispatch_uid="public-counts-topic-deleted")
+def recount_moved_topic(sender, instance, created=False, **kwargs):
+    # A topic moved under another parent, or gone: the rolled-up counts of its ancestors change.
+    moved = not created and getattr(instance, "_parent_before", None) != instance.parent_id
+    if moved or kwargs.get("signal") is post_delete:
+        counts.recount_topics()

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterMixin
 
-from . import corpusversion, search
+from . import corpusversion, counts, search
 from .facets import (
     COVERAGE_ROWS,
     ClaimFacets,
@@ -28,7 +28,7 @@ from .facets import (
     topic_counts,
 )
 from .filters import SORTS, ClaimFilterSet, CompanyFilterSet, SourceFilterSet, TopicFilterSet, TopicTree
-from .models import Citation, Claim, ClaimRelation, Company, Source, Topic, sources_with_public_claims
+from .models import Citation, Claim, ClaimRelation, Company, PublicCount, Source, Topic, sources_with_public_claims
 from .pagination import COUNT_CAP, InvalidCursor, SortKey, capped_count, paginate
 from .querylimits import is_timeout
 
@@ -42,13 +42,9 @@ def claims_about(company=None, topic_ids=None):
     """Published claims about a company, or in any of a set of topics, without a join."""
     claims = Claim.objects.public()
     if company is not None:
-        claims = claims.filter(
-            Exists(Claim.companies.through.objects.filter(claim_id=OuterRef("pk"), company_id=company.pk))
-        )
+        claims = claims.filter(company_ids__has_all=[company.pk])
     if topic_ids is not None:
-        claims = claims.filter(
-            Exists(Claim.topics.through.objects.filter(claim_id=OuterRef("pk"), topic_id__in=topic_ids))
-        )
+        claims = claims.filter(topic_ids__has_any=topic_ids)
     return claims
 
 
@@ -189,13 +185,16 @@ class SourceListView(FilteredListView):
     def get_public_counts(self):
         """{source id: published claims taken from it} for the page's sources."""
         ids = [source.pk for source in self.page]
+        precomputed = counts.counts_of(PublicCount.Facet.SOURCE, ids)
+        if precomputed is not None:
+            return {int(pk): n for pk, n in precomputed.items()}
         claims = Claim.objects.public().filter(source_id__in=ids)
         return dict(claims.values_list("source").annotate(n=Count("*")).order_by())
 
     def get_context_data(self, **kwargs):
-        counts = self.get_public_counts()
+        public_counts = self.get_public_counts()
         for source in self.page:
-            source.public_claims = counts.get(source.pk, 0)
+            source.public_claims = public_counts.get(source.pk, 0)
         return super().get_context_data(**kwargs)
 
 
@@ -211,13 +210,16 @@ class CompanyListView(FilteredListView):
     def get_public_counts(self):
         """{company id: published claims about it} for the page's companies."""
         ids = [company.pk for company in self.page]
+        precomputed = counts.counts_of(PublicCount.Facet.COMPANY, ids)
+        if precomputed is not None:
+            return {int(pk): n for pk, n in precomputed.items()}
         links = Claim.companies.through.objects.filter(company_id__in=ids, claim__in=Claim.objects.public())
         return dict(links.values_list("company_id").annotate(n=Count("*")).order_by())
 
     def get_context_data(self, **kwargs):
-        counts = self.get_public_counts()
+        public_counts = self.get_public_counts()
         for company in self.page:
-            company.public_claims = counts.get(company.pk, 0)
+            company.public_claims = public_counts.get(company.pk, 0)
         return super().get_context_data(**kwargs)
 
 
@@ -235,18 +237,24 @@ class TopicListView(SectionMixin, FilterMixin, TemplateView):
 
     def get_rows(self, filterset, tree):
         """(topic, depth, count) for topics with published claims: the tree, or the matches of a search."""
-        counts = topic_counts(Claim.objects.public(), tree)
+        precomputed = counts.counts(PublicCount.Facet.TOPIC)
+        if precomputed is None:
+            topic_totals = topic_counts(Claim.objects.public(), tree)
+        else:
+            topic_totals = {int(pk): n for pk, n in precomputed.items()}
         if filterset.cleaned_value("q"):
             matching = set(filterset.qs.values_list("pk", flat=True))
             return [
-                (topic, 0, counts[topic.pk]) for topic in tree.topics if topic.pk in matching and counts.get(topic.pk)
+                (topic, 0, topic_totals[topic.pk])
+                for topic in tree.topics
+                if topic.pk in matching and topic_totals.get(topic.pk)
             ]
         rows = []
 
         def walk(topics, depth):
             for topic in topics:
-                if counts.get(topic.pk):
-                    rows.append((topic, depth, counts[topic.pk]))
+                if topic_totals.get(topic.pk):
+                    rows.append((topic, depth, topic_totals[topic.pk]))
                     walk(tree.children[topic.pk], depth + 1)
 
         walk(tree.roots, 0)
@@ -362,7 +370,7 @@ class CompanyDetailView(SectionMixin, DetailView):
         newest claims filed under the topic itself."""
         company, tree = self.object, TopicTree.load()
         claims = claims_about(company=company)
-        counts = topic_counts(claims, tree)
+        rolled = topic_counts(claims, tree)
         numbered = (
             Claim.topics.through.objects.filter(claim__in=claims)
             .annotate(
@@ -378,7 +386,7 @@ class CompanyDetailView(SectionMixin, DetailView):
         samples = {}
         for link in numbered:
             samples.setdefault(link.topic_id, []).append(link.claim)
-        topics = [(tree.by_id[pk], n, samples.get(pk, [])) for pk, n in counts.items() if n and pk in tree.by_id]
+        topics = [(tree.by_id[pk], n, samples.get(pk, [])) for pk, n in rolled.items() if n and pk in tree.by_id]
         return sorted(topics, key=lambda row: (-row[1], row[0].name))
 
     def get_timeline(self):
@@ -429,7 +437,7 @@ class TopicDetailView(SectionMixin, DetailView):
         topic, tree = self.object, TopicTree.load()
         subtree = tree.subtree_ids(topic)
         claims = claims_about(topic_ids=subtree)
-        counts = topic_counts(claims, tree)
+        rolled = topic_counts(claims, tree)
         companies = (
             Claim.companies.through.objects.filter(claim__in=claims)
             .values_list("company__slug", "company__name")
@@ -440,7 +448,7 @@ class TopicDetailView(SectionMixin, DetailView):
         count, capped = capped_count(claims)
         return super().get_context_data(
             ancestors=tree.ancestors(topic),
-            children=[(child, counts.get(child.pk, 0)) for child in tree.children[topic.pk]],
+            children=[(child, rolled.get(child.pk, 0)) for child in tree.children[topic.pk]],
             companies=list(companies),
             claims=paginate(latest, SORTS["newest"][1], self.claims_shown).rows,
             count=count,

@@ -5,6 +5,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from claims.models import Claim, PublicCount
+
 from .fixturefiles import database_fingerprint, fixture_tree, source_copy, write_source
 
 pytestmark = pytest.mark.django_db
@@ -146,3 +148,11 @@ def test_jsonl_line_errors_name_the_line(db, tmp_path):
     path.write_text(json.dumps({"source": {**data["source"], "key": "streamed"}}) + "\n{not json}\n")
     with pytest.raises(CommandError, match=r"stream.jsonl: line 2: malformed JSON"):
         run(path, texts=texts)
+
+
+def test_recount_fills_the_public_counts(corpus):
+    PublicCount.objects.all().delete()
+    out = io.StringIO()
+    call_command("recount", stdout=out)
+    assert "Recounted" in out.getvalue()
+    assert PublicCount.objects.filter(facet="total", value="", count=Claim.objects.public().count()).exists()
