@@ -75,6 +75,55 @@ def scenarios():
     ]
 
 
+def facet_timings(repeats):
+    """(name, query count, [ms]) of counting the facets of the claim list, in
+    process, with the facet cache emptied before each run: what a list page
+    costs the first time a filter is asked for after a change."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.db.models import Count
+    from django.http import QueryDict
+    from django.test.utils import CaptureQueriesContext
+
+    from claims.facets import ClaimFacets
+    from claims.filters import ClaimFilterSet
+    from claims.models import Claim, Company, Topic
+
+    company = Company.objects.annotate(n=Count("claims")).order_by("-n").values_list("slug", flat=True)[0]
+    topic = Topic.objects.annotate(n=Count("claims")).order_by("-n").values_list("slug", flat=True)[0]
+    results = []
+    for name, query in [
+        ("facet counts, unfiltered", ""),
+        ("facet counts, company+topic+kind", f"company={company}&topic={topic}&kind=event"),
+        ("facet counts, rare term", "q=quasarite"),
+    ]:
+        params = QueryDict(query)
+        times = []
+        for _ in range(repeats):
+            cache.clear()
+            filterset = ClaimFilterSet(data=params, queryset=Claim.objects.public())
+            with CaptureQueriesContext(connection) as queries:
+                start = time.perf_counter()
+                facets = list(ClaimFacets(filterset, params))
+                times.append((time.perf_counter() - start) * 1000)
+        unavailable = [facet.name for facet in facets if facet.unavailable]
+        results.append((name, len(queries), times, unavailable))
+    return results
+
+
+def export_rate(path, rows_wanted, cookie):
+    """Rows per second of a streamed CSV export, reading its first rows_wanted rows."""
+    request = urllib.request.Request(f"http://127.0.0.1:{PORT}{path}", headers={"Cookie": cookie})
+    start = time.perf_counter()
+    rows = -1  # the header
+    with urllib.request.urlopen(request, timeout=600) as response:
+        for _ in response:
+            rows += 1
+            if rows >= rows_wanted:
+                break
+    return rows, rows / (time.perf_counter() - start)
+
+
 def admin_cookie():
     """A session cookie for a superuser, made directly in the database."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
@@ -221,6 +270,15 @@ def main():
                 f"{percentile(server_ms, 99):>8.1f} {times[0][2] / 1024:>6.0f}"
                 + ("" if status == 200 else f"  HTTP {status}")
             )
+        if not args.throughput_only:
+            for name, queries, times, unavailable in facet_timings(max(5, args.requests // 10)):
+                print(
+                    f"{name:<30} {queries:>7} {percentile(times, 50):>8.1f} {percentile(times, 95):>8.1f} "
+                    f"{percentile(times, 99):>8.1f}       "
+                    + (f"  unavailable: {', '.join(unavailable)}" if unavailable else "")
+                )
+            rows, rate = export_rate("/claims.csv?kind=event&kind=assessment", 100_000, UNCACHED)
+            print(f"{'CSV export':<30} {'':>7} {rows:>8,} rows at {rate:,.0f} rows/s")
         print(f"\nthroughput, {args.clients} concurrent clients, {args.seconds} s each (wrk):")
         print(f"{'page':<30} {'req/s':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7}")
         runs = [

@@ -76,6 +76,15 @@ def query_string(params, remove=(), **changes):
     return f"?{encoded}" if encoded else "?"
 
 
+def filter_digest(params):
+    """A short digest of the parameters that narrow a list (not its sort or
+    page), for caching what depends on the filter only: counts."""
+    narrowing = sorted(
+        (key, value) for key in params if key not in IGNORED_PARAMS for value in params.getlist(key) if value
+    )
+    return hashlib.sha256(json.dumps(narrowing).encode()).hexdigest()[:32]
+
+
 def claim_list_url(**filters):
     """The claim list filtered by filters, e.g. claim_list_url(company=["alibaba"])."""
     return reverse("claims:claim-list") + query_string(QueryDict(), **filters)
@@ -134,15 +143,7 @@ class ClaimFacets:
 
     def cache_key(self, name, limit):
         """The facet's counts for this filter, at this version of the corpus."""
-        params = sorted(
-            (key, value)
-            for key in self.params
-            if key not in IGNORED_PARAMS
-            for value in self.params.getlist(key)
-            if value
-        )
-        digest = hashlib.sha256(json.dumps(params).encode()).hexdigest()[:32]
-        return f"claims:facet:{corpusversion.current()}:{name}:{limit}:{digest}"
+        return f"claims:facet:{corpusversion.current()}:{name}:{limit}:{filter_digest(self.params)}"
 
     @property
     def unfiltered(self):

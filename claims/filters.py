@@ -21,8 +21,17 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 
-from . import search
-from .models import Author, Claim, Company, Source, Topic, parse_partial_date, sources_with_public_claims
+from . import counts, search
+from .models import (
+    Author,
+    Claim,
+    Company,
+    PublicCount,
+    Source,
+    Topic,
+    parse_partial_date,
+    sources_with_public_claims,
+)
 from .pagination import SortKey
 
 # Each selected company or topic adds an EXISTS to the query; more than this
@@ -412,9 +421,14 @@ class CompanyFilterSet(OrderedFilterSet):
 
     @classmethod
     def base_queryset(cls):
-        """Every company the public may see: those published claims are about."""
+        """Every company the public may see: those published claims are about
+        (read from the kept public counts once they are complete)."""
         public = Claim.companies.through.objects.filter(company_id=OuterRef("pk"), claim__in=Claim.objects.public())
-        return Company.objects.filter(Exists(public))
+        # Decided in SQL, so that building the queryset touches no table: the
+        # kept counts when complete (EXISTS over all links took 660 ms at 1M claims).
+        complete = Exists(PublicCount.objects.filter(facet=PublicCount.Facet.TOTAL, value=""))
+        kept = Q(pk__in=counts.values_with_claims(PublicCount.Facet.COMPANY))
+        return Company.objects.filter((complete & kept) | (~complete & Exists(public)))
 
     def filter_search(self, queryset, name, value):
         """Companies whose name, slug or an alias contains the text."""

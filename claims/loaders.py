@@ -26,7 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import corpusversion, counts
+from . import corpusversion, counts, summaries
 from .bulkwrite import RowWriter, allocate_ids, written_fields
 from .models import Author, Citation, Claim, ClaimRelation, Company, Source, Topic, parse_partial_date
 from .quotes import verification_fields
@@ -873,7 +873,10 @@ def load_corpus(
             counts.recount_all()
             corpusversion.bump()
     except _DryRunRollback:
-        pass
+        return report
+    # Readers are served the previous coverage grid and disagreements until
+    # these are recomputed: do it now rather than in some reader's request.
+    summaries.refresh()
     return report
 
 

@@ -10,6 +10,7 @@ ClaimQuerySet.public(): every public view, export, API and count starts there.
 
 import calendar
 import datetime
+import functools
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -21,7 +22,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -81,6 +82,26 @@ def format_partial_date(date, precision):
     if precision == DatePrecision.MONTH:
         return f"{date.year}-{date.month:02d}"
     return date.isoformat()
+
+
+# Stands in for the one argument of a detail URL: an integer, so that it
+# matches both <int:...> and <slug:...>, and long enough to occur nowhere else.
+_URL_ARGUMENT = 918273645546372819
+
+
+@functools.lru_cache(maxsize=64)
+def _detail_url_parts(name, script_prefix):
+    before, after = reverse(name, args=[_URL_ARGUMENT]).split(str(_URL_ARGUMENT))
+    return before, after
+
+
+def detail_url(name, value):
+    """reverse(name, args=[value]) for a URL with one slug or integer
+    argument, at a fraction of its cost: a list page links 200 objects, and
+    reverse() was a third of its rendering time. Slugs and integers need no
+    quoting."""
+    before, after = _detail_url_parts(name, get_script_prefix())
+    return f"{before}{value}{after}"
 
 
 slug_validator = RegexValidator(
@@ -166,7 +187,7 @@ class Source(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("claims:source-detail", args=[self.key])
+        return detail_url("claims:source-detail", self.key)
 
     @property
     def published_display(self):
@@ -269,7 +290,7 @@ class Company(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("claims:company-detail", args=[self.slug])
+        return detail_url("claims:company-detail", self.slug)
 
     def clean(self):
         if not isinstance(self.aliases, list) or not all(isinstance(a, str) and a.strip() for a in self.aliases):
@@ -313,7 +334,7 @@ class Topic(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("claims:topic-detail", args=[self.slug])
+        return detail_url("claims:topic-detail", self.slug)
 
     def clean(self):
         ancestor, seen = self.parent, {self.pk}
@@ -508,7 +529,7 @@ class Claim(models.Model):
         return self.text if len(self.text) <= 80 else self.text[:79] + "…"
 
     def get_absolute_url(self):
-        return reverse("claims:claim-detail", args=[self.pk])
+        return detail_url("claims:claim-detail", self.pk)
 
     # -- reading ---------------------------------------------------------
 

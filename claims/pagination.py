@@ -10,6 +10,7 @@ counts a whole table.
 """
 
 import base64
+import bisect
 import datetime
 import json
 from dataclasses import dataclass
@@ -111,6 +112,31 @@ def paginate(queryset, ordering, per_page, after=None, before=None):
     )
 
 
+def paginate_list(rows, field, per_page, after=None, before=None):
+    """paginate() over a list of tuples already sorted by their first item,
+    distinct strings (e.g. a cached summary), with cursors of the same form."""
+    ordering = [SortKey(field)]
+    reverse = before is not None
+    cursor = decode_cursor(before if reverse else after, ordering)
+    keys = [row[0] for row in rows]
+    if cursor is not None and not isinstance(cursor[0], str):
+        raise InvalidCursor("This page link is damaged.")
+    if reverse:
+        end = bisect.bisect_left(keys, cursor[0])
+        start = max(0, end - per_page)
+        page = rows[start:end]
+        has_next, has_previous = True, start > 0
+    else:
+        start = 0 if cursor is None else bisect.bisect_right(keys, cursor[0])
+        page = rows[start : start + per_page]
+        has_next, has_previous = start + per_page < len(rows), cursor is not None
+    return Page(
+        rows=page,
+        next_cursor=encode_cursor(ordering, {field: page[-1][0]}) if page and has_next else None,
+        previous_cursor=encode_cursor(ordering, {field: page[0][0]}) if page and has_previous else None,
+    )
+
+
 def capped_count(queryset, cap=COUNT_CAP):
     """(count, capped): the number of rows, counting no further than cap."""
     count = queryset.order_by()[: cap + 1].count()
@@ -120,9 +146,9 @@ def capped_count(queryset, cap=COUNT_CAP):
 def _rows_beyond(ordered, ordering, cursor, reverse, limit):
     """The first limit rows of the ordered queryset after the cursor (before
     it when reverse)."""
-    if cursor is None:
-        return list(ordered[:limit])
     if not _splits(ordering):
+        if cursor is None:
+            return list(ordered[:limit])
         return list(ordered.filter(_beyond(ordering, cursor, reverse))[:limit])
     # A nullable key then the primary key, e.g. period newest first, undated
     # last. "After (x, id)" would be "(key, pk) < (x, id) OR key IS NULL",
@@ -130,13 +156,28 @@ def _rows_beyond(ordered, ordering, cursor, reverse, limit):
     # So dated and undated rows are two ranges, read one after the other:
     # each a single index range scan, the second only when the first runs out.
     key, pk = ordering
-    value, last = cursor
-    dated, undated = ordered.filter(**{f"{key.field}__isnull": False}), ordered.filter(**{f"{key.field}__isnull": True})
+    descending = key.descending != reverse
+    undated = ordered.filter(**{f"{key.field}__isnull": True})
+    # Among dated rows NULLS FIRST or LAST makes no difference, so the order
+    # is written the way an index on (key DESC NULLS LAST, pk DESC) reads,
+    # forwards or backwards; SQLite's own NULL order is the same.
+    # (ordered may be reversed; the new order_by() stays reversed with it.)
+    by_key = F(key.field).desc(nulls_last=True) if key.descending else F(key.field).asc(nulls_first=True)
+    dated = ordered.filter(**{f"{key.field}__isnull": False}).order_by(
+        by_key, F(pk.field).desc() if key.descending else F(pk.field).asc()
+    )
     undated_ahead = not reverse  # undated rows come last, so only going forward are they ahead
+    if cursor is None:
+        if descending:  # the order of the index itself, undated last: one scan
+            return list(ordered[:limit])
+        # Oldest first, undated last, is no single index order: dated rows
+        # (the index read backwards), then undated ones if the page is short.
+        rows = list(dated[:limit])
+        return rows + list(undated[: limit - len(rows)]) if len(rows) < limit else rows
+    value, last = cursor
     if value is None:
         rows = list(undated.filter(pk.after(last, reverse))[:limit])
         return rows + list(dated[: limit - len(rows)]) if not undated_ahead and len(rows) < limit else rows
-    descending = key.descending != reverse
     pair = Tuple(F(key.field), F(pk.field))
     beyond = TupleLessThan(pair, [value, last]) if descending else TupleGreaterThan(pair, [value, last])
     rows = list(dated.filter(beyond)[:limit])

@@ -15,9 +15,11 @@ load_corpus, which may legitimately run long statements, have none.
 """
 
 import time
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import OperationalError
+from django.db import connection as default_connection
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 from django.http import HttpResponse
@@ -55,8 +57,36 @@ def install(connection, milliseconds):
                 return execute(sql, params, many, context)
 
             connection.execute_wrappers.append(note_start)
-        limit = milliseconds / 1000
-        connection.connection.set_progress_handler(lambda: int(time.monotonic() - clock[0] > limit), 10_000)
+        limit = connection.__dict__["_statement_limit"] = [milliseconds / 1000]
+        connection.connection.set_progress_handler(lambda: int(time.monotonic() - clock[0] > limit[0]), 10_000)
+
+
+@contextmanager
+def unlimited():
+    """No statement time limit inside: for the one request that recounts a
+    shared summary while the others are served the previous one
+    (claims/summaries.py)."""
+    milliseconds = settings.DATABASE_STATEMENT_TIMEOUT_MS
+    if not milliseconds:
+        yield
+        return
+    connection = default_connection
+    connection.ensure_connection()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = 0")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET statement_timeout = {int(milliseconds)}")
+        return
+    limit = connection.__dict__.get("_statement_limit", [milliseconds / 1000])
+    limit[0] = float("inf")
+    try:
+        yield
+    finally:
+        limit[0] = milliseconds / 1000
 
 
 class SlowQueryMiddleware:

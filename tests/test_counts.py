@@ -160,3 +160,12 @@ def test_lists_show_the_counts(client, corpus):
     for url in ("/companies/", "/"):
         page = client.get(url).content.decode()
         assert "987,654" in page or "987654" in page, url
+
+
+@pytest.mark.parametrize("complete", [True, False])
+def test_company_list_shows_companies_with_published_claims(client, corpus, complete):
+    if not complete:
+        PublicCount.objects.all().delete()
+    page = client.get("/companies/").content.decode()
+    assert "Alibaba Group" in page and "Tencent" in page
+    assert "Hidden Co" not in page  # only unpublished claims are about it

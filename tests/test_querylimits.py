@@ -5,7 +5,7 @@ from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
 from claims import corpusversion
-from claims.querylimits import install, is_timeout
+from claims.querylimits import install, is_timeout, unlimited
 
 from .conftest import make_claim
 
@@ -122,3 +122,19 @@ def test_logged_in_users_and_the_admin_are_never_served_cached_pages(client, set
     client.force_login(editor)
     assert "X-Page-Cache" not in client.get("/")
     assert "X-Page-Cache" not in client.get("/admin/claims/claim/")
+
+
+MODERATE_SQL = {
+    "sqlite": "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) "
+    "SELECT count(*) FROM n",
+    "postgresql": "SELECT pg_sleep(0.3)",
+}
+
+
+def test_unlimited_lifts_the_limit_for_a_while(tight_limit, settings):
+    settings.DATABASE_STATEMENT_TIMEOUT_MS = 50
+    with unlimited(), connection.cursor() as cursor:
+        cursor.execute(MODERATE_SQL[connection.vendor])  # past 50 ms, and allowed
+    with pytest.raises(OperationalError) as excinfo, connection.cursor() as cursor:
+        cursor.execute(MODERATE_SQL[connection.vendor])
+    assert is_timeout(excinfo.value)

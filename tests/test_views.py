@@ -302,6 +302,20 @@ def test_company_page(client, corpus):
     assert 'Part of</dt><dd><a href="/companies/alibaba/">Alibaba Group</a>' in ant
 
 
+def test_company_page_follows_changes(client, corpus):
+    """The topics section is rendered once per version of the corpus: a
+    change shows at once."""
+    assert "in Cloud computing" in text_of(get(client, corpus.alibaba.get_absolute_url()))
+    corpus.cloud_event.topics.clear()
+    corpus.market_2018.topics.add(corpus.cloud)
+    page = text_of(get(client, corpus.alibaba.get_absolute_url()))
+    assert "All 1 claims about Alibaba Group in Cloud computing" in page
+    corpus.market_2018.status = Claim.Status.RETRACTED
+    corpus.market_2018.retraction_reason = "Test."
+    corpus.market_2018.save()
+    assert "in Cloud computing" not in text_of(get(client, corpus.alibaba.get_absolute_url()))
+
+
 def test_topic_page(client, corpus):
     page = text_of(get(client, corpus.fintech.get_absolute_url()))
     assert '<a href="/topics/digital-economy/">Digital economy</a>' in page  # broader topic

@@ -1,0 +1,127 @@
+"""Whole-corpus summaries that take seconds to compute at a million claims —
+the coverage grid, the list of metrics sources disagree on — served from
+the shared cache, and recomputed once per change of the corpus.
+
+A summary is stored with the corpus version (claims/corpusversion.py) it was
+computed at. When the version has moved on, one request recomputes it,
+without the web statement time limit, while every other request is served
+the previous summary; a request that finds none at all waits a little for
+the one being computed. load_corpus recomputes the default summaries right
+after it commits (refresh()), so readers do not wait after a load.
+
+Only aggregates are kept here (counts, company and topic names, metric
+labels); claim text is always read live through Claim.objects.public(), so
+a summary a few seconds old can show a stale count, never a retracted claim.
+"""
+
+import time
+
+from django.core.cache import cache
+from django.db.models import Case, Count, DecimalField, F, Value, When, Window
+from django.db.models.functions import RowNumber
+from django.urls import reverse
+
+from . import corpusversion
+from .facets import COVERAGE_ROWS, coverage_columns, coverage_rows
+from .models import Claim
+from .querylimits import unlimited
+
+# How long a recomputation may hold the lock before another request may try.
+LOCK_SECONDS = 120
+# How long a request with nothing to show waits for another's recomputation.
+WAIT_SECONDS = 10
+
+
+def get(name, compute):
+    """The summary called name, computed by compute() when missing or out of date."""
+    key = f"claims:summary:{name}"
+    version = corpusversion.current()
+    entry = cache.get(key)
+    if entry is not None and entry[0] == version:
+        return entry[1]
+    lock = f"{key}:computing"
+    if not cache.add(lock, version, timeout=LOCK_SECONDS):
+        if entry is not None:
+            return entry[1]  # being recomputed: the previous one meanwhile
+        deadline = time.monotonic() + WAIT_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(0.1)
+            entry = cache.get(key)
+            if entry is not None:
+                return entry[1]
+    try:
+        with unlimited():
+            data = compute()
+        cache.set(key, (version, data), timeout=None)
+    finally:
+        cache.delete(lock)
+    return data
+
+
+def refresh():
+    """Compute the default summaries now (after a load_corpus commit)."""
+    from .filters import TopicTree
+
+    tree = TopicTree.load()
+    coverage(tree, coverage_columns(tree), show_all=False)
+    disagreeing_metrics()
+
+
+# -- the summaries ---------------------------------------------------------------
+
+
+def coverage(tree, columns, show_all):
+    """coverage_rows() for these columns: the first COVERAGE_ROWS + 1
+    companies, or all of them."""
+    name = coverage_name(columns, show_all)
+    limit = None if show_all else COVERAGE_ROWS
+    return get(name, lambda: coverage_rows(tree, columns, limit, reverse("claims:claim-list")))
+
+
+def coverage_name(columns, show_all):
+    return "coverage:" + ",".join(str(topic.pk) for topic in columns) + (":all" if show_all else "")
+
+
+# A figure's value in units, so that "12.2 billion" and "12,200 million" compare equal.
+VALUE_IN_UNITS = Case(
+    *(When(scale=scale, then=F("value") * Value(factor)) for scale, factor in Claim.SCALE_FACTORS.items()),
+    default=F("value"),
+    output_field=DecimalField(max_digits=40, decimal_places=6),
+)
+# Figures of one metric shown side by side; the claim list has them all.
+FIGURES_PER_METRIC = 20
+
+
+def disagreeing_metrics():
+    """[(metric, figures, [ids of the first FIGURES_PER_METRIC])], by metric:
+    metrics whose published figures come from more than one source and give
+    more than one value. The ids are in the page's order (period, then value)."""
+
+    def compute():
+        figures = Claim.objects.public().filter(kind=Claim.Kind.FIGURE).exclude(metric="")
+        metrics = (
+            figures.values("metric")
+            .annotate(sources=Count("source", distinct=True), values=Count(VALUE_IN_UNITS, distinct=True), n=Count("*"))
+            .filter(sources__gt=1, values__gt=1)
+            .values_list("metric", "n")
+        )
+        totals = dict(metrics)
+        first = (
+            figures.filter(metric__in=list(totals))
+            .annotate(
+                row=Window(
+                    RowNumber(),
+                    partition_by=F("metric"),
+                    order_by=[F("period_start").asc(nulls_last=True), "period_end", VALUE_IN_UNITS.asc(), "pk"],
+                )
+            )
+            .filter(row__lte=FIGURES_PER_METRIC)
+            .values_list("metric", "pk")
+            .order_by("metric", "row")
+        )
+        ids = {}
+        for metric, pk in first:
+            ids.setdefault(metric, []).append(pk)
+        return [(metric, totals[metric], ids.get(metric, [])) for metric in sorted(totals)]
+
+    return get("disagreements", compute)
