@@ -1,7 +1,9 @@
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, register_converter
 from django.views.decorators.http import require_safe
 
 from . import downloads, views
+from .sitemaps import SITEMAPS
 
 
 class TableFormat:
@@ -47,4 +49,11 @@ urlpatterns = [
     path("sources.<citation:format>", downloads.SourceListCitationView.as_view(), name="source-list-cite"),
     path("sources/<slug:key>/cite.<citation:format>", downloads.source_citation, name="source-cite"),
     path("companies.<table:format>", downloads.CompanyDownloadView.as_view(), name="company-download"),
+    path(
+        "sitemap.xml",
+        require_safe(sitemap_views.index),
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "claims:sitemap-section"},
+        name="sitemap",
+    ),
+    path("sitemap-<section>.xml", require_safe(sitemap_views.sitemap), {"sitemaps": SITEMAPS}, name="sitemap-section"),
 ]
