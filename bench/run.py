@@ -288,6 +288,9 @@ def main():
             ("claim page, anonymous (cached)", pages[5][1], None),
         ]
         for name, path, run_cookie in runs:
+            # Warm: "uncached" means no page cache, not a cold facet cache.
+            for _ in range(args.warmup):
+                timed_get(path, run_cookie or "")
             rate, p90, p99, errors, socket_errors = wrk(path, args.clients, args.seconds, run_cookie)
             print(
                 f"{name:<30} {rate:>8.0f} {p90:>8.1f} {p99:>8.1f} {errors:>7}"

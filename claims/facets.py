@@ -31,6 +31,12 @@ from .querylimits import is_timeout
 # Facets show this many values, and a "show all" link when there are more.
 FACET_SIZE = 10
 
+# A facet that ran out of time is marked so in the cache for this long: under
+# load, every request for the same filter would otherwise spend the whole
+# time limit on it again.
+UNAVAILABLE = "unavailable"
+UNAVAILABLE_SECONDS = 300
+
 # Parameters that point into one ordering of one result list: any change of
 # filter starts again at the first page.
 PAGE_PARAMS = ("after", "before")
@@ -140,6 +146,7 @@ class ClaimFacets:
         self.params = params
         self.claims = filterset.qs.order_by()
         self.expanded = set(params.getlist("show"))
+        self.timed_out = False
 
     def cache_key(self, name, limit):
         """The facet's counts for this filter, at this version of the corpus."""
@@ -158,7 +165,11 @@ class ClaimFacets:
         Without a filter, the counts are the precomputed ones (claims/counts.py)."""
         key = self.cache_key(name, limit)
         rows = cache.get(key)
+        if rows == UNAVAILABLE:
+            return None
         if rows is None:
+            if self.timed_out:
+                return None  # one facet ran out of time: the others would too, and the page waits
             try:
                 if self.precomputed:
                     rows = self.get_precomputed_rows(name, limit)
@@ -166,6 +177,9 @@ class ClaimFacets:
                     rows = list(getattr(self, f"get_{name}_counts")(limit))
             except OperationalError as error:
                 if is_timeout(error):  # past the statement time limit: the page renders without it
+                    self.timed_out = True
+                    # ...and the next requests for this filter do not try again for a while.
+                    cache.set(key, UNAVAILABLE, UNAVAILABLE_SECONDS)
                     return None
                 raise
             cache.set(key, rows)

@@ -519,8 +519,6 @@ class Claim(models.Model):
         indexes = [
             # The public list: published claims, newest period first.
             models.Index(fields=["status", "-period_start"], name="claim_status_period_idx"),
-            # Kind facet and filter within the public set.
-            models.Index(fields=["status", "kind"], name="claim_status_kind_idx"),
             # "What other sources say" and the disagreements view group by metric.
             models.Index(fields=["metric", "status"], name="claim_metric_status_idx", condition=~Q(metric="")),
         ]

@@ -52,6 +52,32 @@ def test_a_facet_that_runs_out_of_time_says_so(tight_limit, client, published_cl
     assert published_claim.text in response.content.decode()
 
 
+def test_a_facet_out_of_time_is_not_tried_again_by_every_request(tight_limit, client, published_claim, monkeypatch):
+    calls = []
+
+    def slow(name):
+        def count(self, limit):
+            calls.append(name)
+            with connection.cursor() as cursor:
+                cursor.execute(SLOW_SQL[connection.vendor])
+            return []
+
+        return count
+
+    for name in ("company", "topic", "source"):
+        monkeypatch.setattr(f"claims.facets.ClaimFacets.get_{name}_counts", slow(name))
+    corpusversion.bump()
+    page = client.get("/?kind=event").content.decode()
+    # The first facet ran out of time; the page did not wait for the others.
+    assert calls == ["company"]
+    assert page.count("Counts unavailable") == 5  # company, topic, source, kind, year
+    client.get("/?kind=event")
+    assert calls == ["company", "topic"]  # the company facet is not counted again for a while
+    corpusversion.bump()  # a change: worth trying again
+    client.get("/?kind=event")
+    assert calls == ["company", "topic", "company"]
+
+
 def test_a_page_that_runs_out_of_time_answers_503(tight_limit, client, published_claim, monkeypatch):
     def slow(*args, **kwargs):
         with connection.cursor() as cursor:
