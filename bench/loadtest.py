@@ -70,7 +70,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=5)  # make serve: 2 x cores + 1
     parser.add_argument("--new-claims", type=int, default=20_000)
     args = parser.parse_args()
     seconds = min(args.seconds, 120)

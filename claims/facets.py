@@ -14,6 +14,7 @@ however many of the topic's sub-topics it is filed under.
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -26,11 +27,19 @@ from django.urls import reverse
 
 from . import corpusversion, counts
 from .models import Claim, Company, PublicCount, Source
-from .querylimits import is_timeout
+from .querylimits import is_timeout, limited
 
 # Facets show this many values, and a "show all" link when there are more.
 FACET_SIZE = 10
 
+# How long one request may spend counting the facets of a filter it is the
+# first to ask for (in web servers, where statements have a time limit): a
+# page waits at most this long for counts it can do without.
+FACET_BUDGET_SECONDS = 1.5
+# ...and on one facet: one that cannot be counted within this is "unavailable".
+FACET_TIME_LIMIT_SECONDS = 1.0
+# How many requests, across all processes, may count facets at the same time.
+COUNTING_SLOTS = 1
 # A facet that ran out of time is marked so in the cache for this long: under
 # load, every request for the same filter would otherwise spend the whole
 # time limit on it again.
@@ -147,6 +156,8 @@ class ClaimFacets:
         self.claims = filterset.qs.order_by()
         self.expanded = set(params.getlist("show"))
         self.timed_out = False
+        self.deadline = time.monotonic() + FACET_BUDGET_SECONDS
+        self.slot = None
 
     def cache_key(self, name, limit):
         """The facet's counts for this filter, at this version of the corpus."""
@@ -168,24 +179,56 @@ class ClaimFacets:
         if rows == UNAVAILABLE:
             return None
         if rows is None:
-            if self.timed_out:
-                return None  # one facet ran out of time: the others would too, and the page waits
+            if self.precomputed:
+                rows = self.get_precomputed_rows(name, limit)
+                cache.set(key, rows)
+                return rows
+            remaining = self.deadline - time.monotonic()
+            if self.timed_out or remaining <= 0:
+                return None  # the page's time for counting is spent: it renders without
+            if not self.take_counting_slot():
+                return None  # the server is busy counting for others: this page does without
+            if not cache.add(f"{key}:counting", 1, timeout=int(FACET_BUDGET_SECONDS) + 1):
+                return None  # another request is counting this very facet: not twice at once
+            allowed = min(remaining, FACET_TIME_LIMIT_SECONDS)
             try:
-                if self.precomputed:
-                    rows = self.get_precomputed_rows(name, limit)
-                else:
+                with limited(allowed * 1000):
                     rows = list(getattr(self, f"get_{name}_counts")(limit))
             except OperationalError as error:
-                if is_timeout(error):  # past the statement time limit: the page renders without it
+                if is_timeout(error):  # past the time limit: the page renders without it
                     self.timed_out = True
-                    # ...and the next requests for this filter do not try again for a while.
-                    cache.set(key, UNAVAILABLE, UNAVAILABLE_SECONDS)
+                    if allowed >= FACET_TIME_LIMIT_SECONDS:
+                        # Too slow even with the whole limit: the next requests
+                        # for this filter do not try again for a while.
+                        cache.set(key, UNAVAILABLE, UNAVAILABLE_SECONDS)
                     return None
                 raise
+            finally:
+                cache.delete(f"{key}:counting")
             cache.set(key, rows)
         return rows
 
+    def take_counting_slot(self):
+        """One of COUNTING_SLOTS, shared by every process through the cache:
+        after a change every filter's counts are gone, and counting them for
+        every request at once would take every worker and core, and the
+        pages that need no counting would queue behind them."""
+        if self.slot is None:
+            for slot in range(COUNTING_SLOTS):
+                if cache.add(f"claims:facet-counting:{slot}", 1, timeout=int(FACET_BUDGET_SECONDS) + 1):
+                    self.slot = slot
+                    break
+        return self.slot is not None
+
     def __iter__(self):
+        try:
+            yield from self.build()
+        finally:
+            if self.slot is not None:
+                cache.delete(f"claims:facet-counting:{self.slot}")
+                self.slot = None
+
+    def build(self):
         for name, title in self.facets:
             expanded = name in self.expanded
             limit = None if expanded else FACET_SIZE

@@ -66,27 +66,36 @@ def unlimited():
     """No statement time limit inside: for the one request that recounts a
     shared summary while the others are served the previous one
     (claims/summaries.py)."""
-    milliseconds = settings.DATABASE_STATEMENT_TIMEOUT_MS
-    if not milliseconds:
+    with limited(None):
+        yield
+
+
+@contextmanager
+def limited(milliseconds):
+    """A different statement time limit inside (None: none at all), where
+    the web's limit is on: e.g. a shorter one for optional facet counts.
+    Outside web servers (no limit configured) it changes nothing."""
+    configured = settings.DATABASE_STATEMENT_TIMEOUT_MS
+    if not configured:
         yield
         return
     connection = default_connection
     connection.ensure_connection()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SET statement_timeout = 0")
+            cursor.execute(f"SET statement_timeout = {int(milliseconds or 0)}")
         try:
             yield
         finally:
             with connection.cursor() as cursor:
-                cursor.execute(f"SET statement_timeout = {int(milliseconds)}")
+                cursor.execute(f"SET statement_timeout = {int(configured)}")
         return
-    limit = connection.__dict__.get("_statement_limit", [milliseconds / 1000])
-    limit[0] = float("inf")
+    limit = connection.__dict__.get("_statement_limit", [configured / 1000])
+    limit[0] = float("inf") if milliseconds is None else milliseconds / 1000
     try:
         yield
     finally:
-        limit[0] = milliseconds / 1000
+        limit[0] = configured / 1000
 
 
 class SlowQueryMiddleware:

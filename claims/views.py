@@ -19,6 +19,9 @@ from django_filters.views import FilterMixin
 from . import corpusversion, counts, search, summaries
 from .facets import (
     COVERAGE_ROWS,
+    FACET_BUDGET_SECONDS,
+    UNAVAILABLE,
+    UNAVAILABLE_SECONDS,
     ClaimFacets,
     claim_list_url,
     coverage_columns,
@@ -29,7 +32,7 @@ from .facets import (
 from .filters import SORTS, ClaimFilterSet, CompanyFilterSet, SourceFilterSet, TopicFilterSet, TopicTree
 from .models import Citation, Claim, ClaimRelation, Company, PublicCount, Source, Topic, sources_with_public_claims
 from .pagination import COUNT_CAP, InvalidCursor, capped_count, paginate, paginate_list
-from .querylimits import is_timeout
+from .querylimits import is_timeout, limited
 
 
 def public_claims():
@@ -418,12 +421,16 @@ class CompanyDetailView(SectionMixin, DetailView):
         counting a very large company's claims ran past the time limit."""
         key = f"claims:company-topics:{corpusversion.current()}:{self.object.pk}"
         topics = cache.get(key)
+        if topics == UNAVAILABLE:
+            return None
         if topics is None:
             try:
-                topics = self.get_topics()
+                with limited(FACET_BUDGET_SECONDS * 1000):
+                    topics = self.get_topics()
             except OperationalError as error:
                 if not is_timeout(error):
                     raise
+                cache.set(key, UNAVAILABLE, UNAVAILABLE_SECONDS)  # not tried again by every request
                 return None
             cache.set(key, topics)
         return topics

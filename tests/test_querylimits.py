@@ -2,9 +2,12 @@
 
 import pytest
 from django.db import OperationalError, connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from claims import corpusversion
+from claims.filters import ClaimFilterSet
+from claims.models import Claim
 from claims.querylimits import install, is_timeout, unlimited
 
 from .conftest import make_claim
@@ -164,3 +167,36 @@ def test_unlimited_lifts_the_limit_for_a_while(tight_limit, settings):
     with pytest.raises(OperationalError) as excinfo, connection.cursor() as cursor:
         cursor.execute(MODERATE_SQL[connection.vendor])
     assert is_timeout(excinfo.value)
+
+
+def test_two_requests_do_not_count_the_same_facet_at_once(client, published_claim, monkeypatch):
+    from django.core.cache import cache
+
+    from claims.facets import ClaimFacets
+
+    calls = []
+    monkeypatch.setattr("claims.facets.ClaimFacets.get_company_counts", lambda self, limit: calls.append(1) or [])
+    corpusversion.bump()
+    params = QueryDict("kind=event")
+    facets = ClaimFacets(ClaimFilterSet(data=params, queryset=Claim.objects.public()), params)
+    cache.add(facets.cache_key("company", 10) + ":counting", 1)  # another request is counting it
+    page = client.get("/?kind=event").content.decode()
+    assert calls == [] and "Counts unavailable" in page
+    cache.delete(facets.cache_key("company", 10) + ":counting")
+    client.get("/?kind=event")
+    assert calls == [1]
+
+
+def test_only_one_request_at_a_time_counts_facets(client, published_claim, monkeypatch):
+    from django.core.cache import cache
+
+    calls = []
+    monkeypatch.setattr("claims.facets.ClaimFacets.get_company_counts", lambda self, limit: calls.append(1) or [])
+    corpusversion.bump()
+    cache.add("claims:facet-counting:0", 1)  # another request is counting facets
+    assert "Counts unavailable" in client.get("/?kind=event").content.decode()
+    assert calls == []
+    cache.delete("claims:facet-counting:0")
+    client.get("/?kind=event")
+    assert calls == [1]
+    assert cache.add("claims:facet-counting:0", 1)  # released when the page was done
