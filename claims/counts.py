@@ -121,6 +121,11 @@ def _replace(existing, rows):
         )
 
 
+def tracking():
+    """Whether changes recount what they touch now (not inside deferred())."""
+    return not getattr(_state, "deferred", 0)
+
+
 @contextmanager
 def deferred():
     """No per-change recounts inside: the caller recounts everything at the end."""
@@ -164,7 +169,7 @@ def recount_topics():
     from .facets import topic_counts
     from .filters import TopicTree
 
-    if getattr(_state, "deferred", 0) or not complete():
+    if not tracking() or not complete():
         return
     rolled = topic_counts(Claim.objects.public().order_by(), TopicTree.load())
     _replace(
@@ -175,7 +180,7 @@ def recount_topics():
 def recount(values):
     """Count again just these {facet: {values}} (and the total), e.g. the
     companies, topics, source, kind and year a changed claim had before and has now."""
-    if getattr(_state, "deferred", 0) or not complete():
+    if not tracking() or not complete():
         return
     from .filters import TopicTree
 

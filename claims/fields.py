@@ -88,7 +88,8 @@ class _IdSetLookup(Lookup):
         # ',' || '3,17,42' || ',' LIKE '%,17,%': the ids are integers, no escaping needed.
         wrapped = f"(',' || substr({lhs}, 2, length({lhs}) - 2) || ',')"
         parts = [f"{wrapped} LIKE '%%,{i},%%'" for i in ids]
-        return "(" + self.sqlite_joiner.join(parts) + ")", list(lhs_params) * len(parts) * 3
+        # The column appears twice in each part.
+        return "(" + self.sqlite_joiner.join(parts) + ")", list(lhs_params) * 2 * len(parts)
 
 
 @IdArrayField.register_lookup

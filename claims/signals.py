@@ -46,12 +46,16 @@ for through in (Claim.companies.through, Claim.topics.through):
 @receiver(pre_save, sender=Claim, dispatch_uid="public-counts-claim-before")
 @receiver(pre_delete, sender=Claim, dispatch_uid="public-counts-claim-before-delete")
 def remember_counted_values(sender, instance, **kwargs):
-    instance._counted_before = counts.counted_values(instance.pk) if instance.pk else {}
+    # Not while load_corpus writes (it recounts everything once at the end).
+    tracked = counts.tracking() and instance.pk
+    instance._counted_before = counts.counted_values(instance.pk) if tracked else {}
 
 
 @receiver(post_save, sender=Claim, dispatch_uid="public-counts-claim-after")
 @receiver(post_delete, sender=Claim, dispatch_uid="public-counts-claim-after-delete")
 def recount_claim(sender, instance, **kwargs):
+    if not counts.tracking():
+        return
     before = getattr(instance, "_counted_before", {})
     after = {} if kwargs.get("signal") is post_delete else counts.counted_values(instance.pk)
     if before != after:

@@ -11,7 +11,7 @@ from claims.loaders import load_corpus
 from claims.models import Claim, PublicCount
 
 from .conftest import make_claim
-from .fixturefiles import fixture_tree
+from .fixturefiles import fixture_tree, source_copy, write_source
 
 pytestmark = pytest.mark.django_db
 
@@ -169,3 +169,17 @@ def test_company_list_shows_companies_with_published_claims(client, corpus, comp
     page = client.get("/companies/").content.decode()
     assert "Alibaba Group" in page and "Tencent" in page
     assert "Hidden Co" not in page  # only unpublished claims are about it
+
+
+def test_load_corpus_does_not_recount_claim_by_claim(db, tmp_path, monkeypatch):
+    fixtures, texts = fixture_tree(tmp_path)
+    load_corpus([fixtures], texts_dir=texts)
+    calls = []
+    real = counts.counted_values
+    monkeypatch.setattr(counts, "counted_values", lambda pk: calls.append(pk) or real(pk))
+    changed = source_copy()
+    changed["claims"][0]["text"] += " Reworded."
+    write_source(fixtures, changed)
+    load_corpus([fixtures], texts_dir=texts)  # updates a claim through Model.save()
+    assert calls == []  # one recount at the end, not one per claim
+    assert kept() == counted_afresh()
