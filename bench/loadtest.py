@@ -15,6 +15,7 @@ percentiles, non-2xx responses, and the reader's observations.
 """
 
 import argparse
+import json
 import os
 import re
 import signal
@@ -28,9 +29,12 @@ from pathlib import Path
 import psycopg
 
 from bench import synthetic
-from bench.run import PORT, SERVER_ENV, start_server
+from bench.run import PORT, SERVER_ENV, start_server, timed_get
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# A session cookie sends a request past the page cache (claims/pagecache.py).
+UNCACHED = "sessionid=loadtest-uncached"
 
 LUA = """
 paths = {%s}
@@ -39,7 +43,7 @@ request = function()
   counter = counter + 1
   local path = paths[(counter %% #paths) + 1]
   if counter %% 2 == 0 then
-    return wrk.format("GET", path, {["Cookie"] = "sessionid=loadtest-uncached"})
+    return wrk.format("GET", path, {["Cookie"] = "%s"})
   end
   return wrk.format("GET", path)
 end
@@ -86,7 +90,7 @@ def main():
     content = source_file.read_text().replace('"key": "bench"', f'"key": "{key}"', 1)
     # The synthetic vocabularies use their own slugs: load them too (unchanged after the first run).
     source_file.write_text(content)
-    (workdir / "load.lua").write_text(LUA % ", ".join(f'"{p}"' for p in paths))
+    (workdir / "load.lua").write_text(LUA % (", ".join(f'"{p}"' for p in paths), UNCACHED))
 
     observed, stop = set(), threading.Event()
 
@@ -101,8 +105,17 @@ def main():
                 time.sleep(0.05)
 
     os.environ.update(SERVER_ENV)
-    server = start_server(args.workers)
+    log_path = workdir / "requests.log"
+    log = log_path.open("w")
+    server = start_server(args.workers, log=log)
     try:
+        # Each page once, as a reader and as a logged-in user, before the
+        # clock starts: the test is of a running site, not of its first minute.
+        warm_started = time.perf_counter()
+        for path in paths:
+            for cookie in ("", UNCACHED):
+                timed_get(path, cookie)
+        print(f"warm-up: {len(paths) * 2} requests in {time.perf_counter() - warm_started:.1f}s")
         wrk = subprocess.Popen(
             [
                 "wrk",
@@ -123,6 +136,7 @@ def main():
         thread.start()
         time.sleep(min(5, seconds / 4))
         started = time.perf_counter()
+        load_started = time.time()
         load = subprocess.run(
             [sys.executable, str(ROOT / "manage.py"), "load_corpus", str(fixtures), f"--texts={texts}", "-v0"],
             env={**os.environ, "DJANGO_DEBUG": "1"},
@@ -131,6 +145,7 @@ def main():
             timeout=600,
         )
         load_seconds = time.perf_counter() - started
+        load_ended = time.time()
         out, _ = wrk.communicate(timeout=seconds + 60)
         time.sleep(0.5)
         stop.set()
@@ -138,8 +153,10 @@ def main():
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+        log.close()
 
     print(out)
+    report_server_times(log_path, load_started, load_ended)
     rate = re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     print(f"requests/s: {rate}; non-2xx: {non2xx.group(1) if non2xx else 0}")
@@ -149,6 +166,44 @@ def main():
     print(f"claims of the new source seen by a reader: {sorted(observed)} (must be only 0 and {args.new_claims})")
     if not observed <= {0, args.new_claims}:
         raise SystemExit("a reader saw a half-loaded source")
+
+
+def report_server_times(log_path, load_started, load_ended):
+    """From the server's request log: time spent in Django per page (not the
+    wait for a free worker, which wrk's latency adds), and requests finished
+    per second, to show what the load's commit does to the server."""
+    entries = []
+    for line in log_path.read_text().splitlines():
+        if line.startswith("{"):
+            entry = json.loads(line)
+            if "duration_ms" in entry:
+                entries.append(entry)
+    if not entries:
+        print("no request log")
+        return
+    by_page = {}
+    for entry in entries:
+        page = entry["path"] + (f"?{entry['query']}" if entry["query"] else "")
+        page = re.sub(r"/claims/\d+/", "/claims/<id>/", page)
+        by_page.setdefault(page, []).append(entry["duration_ms"])
+    print(f"\n{'server time per page':<45} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    for page, times in sorted(by_page.items()):
+        times.sort()
+        print(
+            f"{page[:45]:<45} {len(times):>5} {times[len(times) // 2]:>8.0f} "
+            f"{times[min(len(times) - 1, int(0.99 * len(times)))]:>8.0f} {times[-1]:>8.0f}"
+        )
+    statuses = {}
+    for entry in entries:
+        statuses[entry["status"]] = statuses.get(entry["status"], 0) + 1
+    print(f"statuses in the server's log: {dict(sorted(statuses.items()))}")
+    per_second = {}
+    for entry in entries:
+        per_second[entry["time"]] = per_second.get(entry["time"], 0) + 1
+    marks = {time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(t)) for t in (load_started, load_ended)}
+    timeline = " ".join(f"{n}{'*' if second in marks else ''}" for second, n in sorted(per_second.items()))
+    print(f"requests finished per second: {timeline}")
+    print("(* marks the seconds load_corpus started and committed)")
 
 
 if __name__ == "__main__":

@@ -152,8 +152,12 @@ def query_count(path, cookie):
     return len(queries), response.status_code
 
 
-def start_server(workers):
+def start_server(workers, log=None):
+    """gunicorn on 127.0.0.1:PORT; with log (an open file), every request's
+    JSON log line goes there."""
     env = dict(os.environ)
+    if log is not None:
+        env["DJANGO_REQUEST_LOG_LEVEL"] = "INFO"
     server = subprocess.Popen(
         [
             str(ROOT / ".venv/bin/gunicorn"),
@@ -169,6 +173,7 @@ def start_server(workers):
         ],
         cwd=ROOT,
         env=env,
+        stderr=log,
         start_new_session=True,
     )
     deadline = time.monotonic() + 30

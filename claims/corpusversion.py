@@ -29,5 +29,13 @@ def bump(**kwargs):
     transaction.on_commit(_new)
 
 
+def bump_on_commit():
+    """A new version when the transaction commits: for a writer, like
+    load_corpus, that reads nothing cached before then. Bumping now as well
+    would send every reader to recount the old corpus just before the
+    commit sends them to count it again."""
+    transaction.on_commit(_new)
+
+
 def _new():
     cache.set(KEY, time.time_ns(), timeout=None)

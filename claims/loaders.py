@@ -856,27 +856,29 @@ def load_corpus(
     that database constraints are checked too) and then rolled back.
     """
     paths = paths or [settings.CORPUS_FIXTURES_DIR]
-    try:
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                # Readers keep seeing the previous corpus until the commit; this
-                # only guards against two loads interleaving.
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_xact_lock(482910)")
-            loader = Loader(texts_dir, dry_run, remove_missing, overwrite_admin_edits, progress)
-            with counts.deferred():
-                report = loader.run(paths)
-            if dry_run:
-                raise _DryRunRollback
-            # The bulk writes bypassed the model signals: the public counts are
-            # counted again, committed with the claims they count.
-            counts.recount_all()
-            corpusversion.bump()
-    except _DryRunRollback:
-        return report
-    # Readers are served the previous coverage grid and disagreements until
-    # these are recomputed: do it now rather than in some reader's request.
-    summaries.refresh()
+    # Readers are served the previous coverage grid, disagreements and citing
+    # claims until these are recomputed: right after the commit, here, rather
+    # than in some reader's request.
+    with summaries.refreshing():
+        try:
+            with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    # Readers keep seeing the previous corpus until the commit; this
+                    # only guards against two loads interleaving.
+                    with connection.cursor() as cursor:
+                        cursor.execute("SELECT pg_advisory_xact_lock(482910)")
+                loader = Loader(texts_dir, dry_run, remove_missing, overwrite_admin_edits, progress)
+                with counts.deferred():
+                    report = loader.run(paths)
+                if dry_run:
+                    raise _DryRunRollback
+                # The bulk writes bypassed the model signals: the public counts are
+                # counted again, committed with the claims they count.
+                counts.recount_all()
+                corpusversion.bump_on_commit()
+        except _DryRunRollback:
+            return report
+        summaries.refresh()
     return report
 
 

@@ -6,8 +6,10 @@ A summary is stored with the corpus version (claims/corpusversion.py) it was
 computed at. When the version has moved on, one request recomputes it,
 without the web statement time limit, while every other request is served
 the previous summary; a request that finds none at all waits a little for
-the one being computed. load_corpus recomputes the default summaries right
-after it commits (refresh()), so readers do not wait after a load.
+the one being computed. load_corpus holds refreshing() from before it
+commits until it has recomputed the default summaries (refresh()): in the
+meantime every reader is served the previous ones, so no web worker spends
+seconds on what the load is about to compute anyway.
 
 Only aggregates are kept here (counts, company and topic names, metric
 labels); claim text is always read live through Claim.objects.public(), so
@@ -15,6 +17,7 @@ a summary a few seconds old can show a stale count, never a retracted claim.
 """
 
 import time
+from contextlib import contextmanager
 
 from django.core.cache import cache
 from django.db.models import Case, Count, DecimalField, F, Value, When, Window
@@ -23,21 +26,26 @@ from django.urls import reverse
 
 from . import corpusversion
 from .facets import COVERAGE_ROWS, coverage_columns, coverage_rows
-from .models import Claim
+from .models import Citation, Claim
 from .querylimits import unlimited
 
 # How long a recomputation may hold the lock before another request may try.
 LOCK_SECONDS = 120
 # How long a request with nothing to show waits for another's recomputation.
 WAIT_SECONDS = 10
+# Set while a load recomputes every summary (refreshing()).
+REFRESHING = "claims:summary:refreshing"
 
 
-def get(name, compute):
-    """The summary called name, computed by compute() when missing or out of date."""
+def get(name, compute, *, refresh=False):
+    """The summary called name, computed by compute() when missing or out of
+    date (unless a load is about to recompute it: refreshing())."""
     key = f"claims:summary:{name}"
     version = corpusversion.current()
     entry = cache.get(key)
     if entry is not None and entry[0] == version:
+        return entry[1]
+    if entry is not None and not refresh and cache.get(REFRESHING):
         return entry[1]
     lock = f"{key}:computing"
     if not cache.add(lock, version, timeout=LOCK_SECONDS):
@@ -58,24 +66,36 @@ def get(name, compute):
     return data
 
 
+@contextmanager
+def refreshing():
+    """While this runs, readers are served the summaries they find, however
+    old: a load holds it from before its commit until refresh() is done."""
+    cache.set(REFRESHING, 1, timeout=LOCK_SECONDS)
+    try:
+        yield
+    finally:
+        cache.delete(REFRESHING)
+
+
 def refresh():
     """Compute the default summaries now (after a load_corpus commit)."""
     from .filters import TopicTree
 
     tree = TopicTree.load()
-    coverage(tree, coverage_columns(tree), show_all=False)
-    disagreeing_metrics()
+    coverage(tree, coverage_columns(tree), show_all=False, refresh=True)
+    disagreeing_metrics(refresh=True)
+    citing_claims(refresh=True)
 
 
 # -- the summaries ---------------------------------------------------------------
 
 
-def coverage(tree, columns, show_all):
+def coverage(tree, columns, show_all, refresh=False):
     """coverage_rows() for these columns: the first COVERAGE_ROWS + 1
     companies, or all of them."""
     name = coverage_name(columns, show_all)
     limit = None if show_all else COVERAGE_ROWS
-    return get(name, lambda: coverage_rows(tree, columns, limit, reverse("claims:claim-list")))
+    return get(name, lambda: coverage_rows(tree, columns, limit, reverse("claims:claim-list")), refresh=refresh)
 
 
 def coverage_name(columns, show_all):
@@ -92,7 +112,7 @@ VALUE_IN_UNITS = Case(
 FIGURES_PER_METRIC = 20
 
 
-def disagreeing_metrics():
+def disagreeing_metrics(refresh=False):
     """[(metric, figures, [ids of the first FIGURES_PER_METRIC])], by metric:
     metrics whose published figures come from more than one source and give
     more than one value. The ids are in the page's order (period, then value)."""
@@ -124,4 +144,31 @@ def disagreeing_metrics():
             ids.setdefault(metric, []).append(pk)
         return [(metric, totals[metric], ids.get(metric, [])) for metric in sorted(totals)]
 
-    return get("disagreements", compute)
+    return get("disagreements", compute, refresh=refresh)
+
+
+# Claims from other sources citing a source, shown on the source's page.
+CITING_SHOWN = 50
+
+
+def citing_claims(refresh=False):
+    """{source id: [ids of the newest CITING_SHOWN published claims from
+    other sources that cite it]}. One pass over the citations for every
+    source: per source, the planner cannot know that a source is rarely cited
+    by others, and either probes every claim or every citation of the source."""
+
+    def compute():
+        pairs = (
+            Citation.objects.filter(claim__status=Claim.Status.PUBLISHED)
+            .exclude(source_id=F("claim__source_id"))
+            .values_list("source_id", "claim_id")
+            .order_by("source_id", F("claim__period_start").desc(nulls_last=True), "-claim_id")
+        )
+        ids = {}
+        for source_id, claim_id in pairs:
+            shown = ids.setdefault(source_id, [])
+            if len(shown) < CITING_SHOWN and claim_id not in shown:
+                shown.append(claim_id)
+        return ids
+
+    return get("citing", compute, refresh=refresh)

@@ -9,7 +9,7 @@ counts with one GROUP BY each.
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import OperationalError
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Window
+from django.db.models import Count, F, Prefetch, Q, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -344,19 +344,9 @@ class SourceDetailView(SectionMixin, DetailView):
         return page.rows, *capped_count(claims)
 
     def get_citing_claims(self):
-        """Published claims from other sources that cite this one as well.
-        Finding them can mean probing every claim (the planner cannot know
-        that a source is rarely cited by others), so their ids are a summary,
-        kept per source until the corpus changes; the claims are read live."""
-        source = self.object
-
-        def compute():
-            citing = Citation.objects.filter(source=source, claim=OuterRef("pk"))
-            claims = Claim.objects.public().exclude(source=source).filter(Exists(citing))
-            ordered = claims.order_by(F("period_start").desc(nulls_last=True), "-pk")
-            return list(ordered.values_list("pk", flat=True)[: self.claims_shown])
-
-        ids = summaries.get(f"citing:{source.pk}", compute)
+        """Published claims from other sources that cite this one as well:
+        their ids from a summary (claims/summaries.py), the claims read live."""
+        ids = summaries.citing_claims().get(self.object.pk, [])
         found = public_claims().in_bulk(ids)
         return [found[pk] for pk in ids if pk in found]
 

@@ -11,11 +11,11 @@ from django.urls import reverse
 from claims import corpusversion, summaries
 from claims.facets import coverage_columns
 from claims.filters import TopicTree
-from claims.loaders import load_corpus
+from claims.loaders import LoadFailed, load_corpus
 from claims.models import Claim
 
 from .conftest import add_published_claims, make_claim
-from .fixturefiles import fixture_tree
+from .fixturefiles import fixture_tree, source_copy, write_source
 
 pytestmark = pytest.mark.django_db
 
@@ -32,13 +32,27 @@ def page(client, name, query=""):
     return response.content.decode()
 
 
-def test_a_change_shows_on_the_next_request(client, corpus):
-    assert "China mobile-payment market size" in page(client, "claims:disagreements")
-    for claim in (corpus.market_2017, corpus.market_2018_low):
+def retract(*claims):
+    for claim in claims:
         claim.status = Claim.Status.RETRACTED
         claim.retraction_reason = "Test."
         claim.save()  # bumps the corpus version
+
+
+def test_a_change_shows_on_the_next_request(client, corpus):
+    assert "China mobile-payment market size" in page(client, "claims:disagreements")
+    retract(corpus.market_2017, corpus.market_2018_low)
     assert "No disagreements yet" in page(client, "claims:disagreements")
+
+
+def test_while_a_load_refreshes_the_summaries_readers_do_not_recompute_them(client, corpus):
+    before = page(client, "claims:coverage")
+    with summaries.refreshing():
+        corpus.cloud_event.companies.add(corpus.tencent)  # a new cell, tencent × cloud
+        # The load will recompute the grid after its commit: meanwhile, the previous one.
+        assert page(client, "claims:coverage") == before
+    assert cache.get(summaries.REFRESHING) is None
+    assert 'href="/?company=tencent&amp;topic=cloud-computing">1<' in page(client, "claims:coverage")
 
 
 def test_the_previous_summary_is_served_while_another_request_recomputes(client, corpus):
@@ -92,5 +106,20 @@ def test_metrics_page_by_keyset(client, corpus):
 def test_load_corpus_recomputes_the_summaries(db, tmp_path):
     fixtures, texts = fixture_tree(tmp_path)
     load_corpus([fixtures], texts_dir=texts)
-    entry = cache.get(DISAGREEMENTS)
-    assert entry is not None and entry[0] == corpusversion.current()
+    for name in ("disagreements", "citing"):
+        entry = cache.get(f"claims:summary:{name}")
+        assert entry is not None and entry[0] == corpusversion.current()
+    assert cache.get(summaries.REFRESHING) is None
+
+
+def test_a_failed_load_leaves_the_caches_as_they_were(db, tmp_path):
+    fixtures, texts = fixture_tree(tmp_path)
+    load_corpus([fixtures], texts_dir=texts)
+    version = corpusversion.current()
+    data = source_copy()
+    data["claims"][0]["kind"] = "rumour"
+    write_source(fixtures, data)
+    with pytest.raises(LoadFailed):
+        load_corpus([fixtures], texts_dir=texts)
+    assert corpusversion.current() == version
+    assert cache.get(summaries.REFRESHING) is None
