@@ -81,6 +81,27 @@ def test_search_highlights_matches_in_text_and_quotes(client, corpus):
     assert "Sorted by best match" in page
 
 
+def ranking_sql(client, url):
+    """(claim keys shown, whether the request ranked search matches in SQL)."""
+    with CaptureQueriesContext(connection) as queries:
+        shown = shown_claims(get(client, url))
+    sql = " ".join(query["sql"] for query in queries.captured_queries)
+    return shown, "ts_rank" in sql or "bm25(" in sql
+
+
+def test_a_search_is_ranked_once_until_the_corpus_changes(client, corpus):
+    client.cookies["sessionid"] = "no-such-session"  # past the page cache
+    first, ranked = ranking_sql(client, "/?q=cloud")
+    assert ranked and "cloud-abroad" in first
+    assert ranking_sql(client, "/?q=cloud") == (first, False)  # the kept page, the claims read live
+    assert ranking_sql(client, "/?q=cloud&sort=relevance")[1]  # another URL, another page
+    corpus.cloud_event.status = Claim.Status.RETRACTED
+    corpus.cloud_event.retraction_reason = "Test."
+    corpus.cloud_event.save()
+    shown, ranked = ranking_sql(client, "/?q=cloud")
+    assert ranked and corpus.cloud_event.key not in shown and shown == [k for k in first if k != corpus.cloud_event.key]
+
+
 def test_facet_counts_on_the_page(client, corpus):
     page = text_of(get(client, "/?topic=fintech"))
     facet = re.search(r'<section aria-labelledby="facet-company">(.*?)</section>', page, re.S).group(1)
