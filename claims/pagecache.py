@@ -4,7 +4,8 @@ A public page depends only on its URL and the published corpus, so an
 anonymous GET is answered from the cache when the same URL was rendered
 since the corpus last changed (claims/corpusversion.py bumps the version on
 every change, so no page outlives the data it shows). Logged-in users,
-non-GET requests, streamed responses and anything but a 200 are never cached.
+non-GET requests, streamed responses, responses marked no-store (a summary
+still being computed) and anything but a 200 are never cached.
 """
 
 import hashlib
@@ -47,6 +48,7 @@ class AnonymousPageCacheMiddleware:
             and not response.streaming
             and response.get("Content-Type", "").startswith(CACHED_TYPES)
             and not response.cookies
+            and "no-store" not in response.get("Cache-Control", "")
         ):
             patch_vary_headers(response, ["Cookie"])
             cache.set(key, response, settings.PAGE_CACHE_SECONDS)

@@ -5,8 +5,9 @@ the shared cache, and recomputed once per change of the corpus.
 A summary is stored with the corpus version (claims/corpusversion.py) it was
 computed at. When the version has moved on, one request recomputes it,
 without the web statement time limit, while every other request is served
-the previous summary; a request that finds none at all waits a little for
-the one being computed. load_corpus holds refreshing() from before it
+the previous summary; a request that finds none at all (an emptied cache)
+gets Pending, and its page says the summary is being computed, rather than
+holding a worker while it waits. load_corpus holds refreshing() from before it
 commits until it has recomputed the default summaries (refresh()): in the
 meantime every reader is served the previous ones, so no web worker spends
 seconds on what the load is about to compute anyway.
@@ -16,8 +17,7 @@ labels); claim text is always read live through Claim.objects.public(), so
 a summary a few seconds old can show a stale count, never a retracted claim.
 """
 
-import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from django.core.cache import cache
 from django.db.models import Case, Count, DecimalField, F, Value, When, Window
@@ -31,15 +31,20 @@ from .querylimits import unlimited
 
 # How long a recomputation may hold the lock before another request may try.
 LOCK_SECONDS = 120
-# How long a request with nothing to show waits for another's recomputation.
-WAIT_SECONDS = 10
+
+
+class Pending(Exception):
+    """There is no summary of this name yet, and another request is computing it."""
+
+
 # Set while a load recomputes every summary (refreshing()).
 REFRESHING = "claims:summary:refreshing"
 
 
 def get(name, compute, *, refresh=False):
     """The summary called name, computed by compute() when missing or out of
-    date (unless a load is about to recompute it: refreshing())."""
+    date (unless a load is about to recompute it: refreshing()). Raises
+    Pending when there is none and another request is computing it."""
     key = f"claims:summary:{name}"
     version = corpusversion.current()
     entry = cache.get(key)
@@ -51,12 +56,7 @@ def get(name, compute, *, refresh=False):
     if not cache.add(lock, version, timeout=LOCK_SECONDS):
         if entry is not None:
             return entry[1]  # being recomputed: the previous one meanwhile
-        deadline = time.monotonic() + WAIT_SECONDS
-        while time.monotonic() < deadline:
-            time.sleep(0.1)
-            entry = cache.get(key)
-            if entry is not None:
-                return entry[1]
+        raise Pending(name)
     try:
         with unlimited():
             data = compute()
@@ -82,9 +82,13 @@ def refresh():
     from .filters import TopicTree
 
     tree = TopicTree.load()
-    coverage(tree, coverage_columns(tree), show_all=False, refresh=True)
-    disagreeing_metrics(refresh=True)
-    citing_claims(refresh=True)
+    for summary in (
+        lambda: coverage(tree, coverage_columns(tree), show_all=False, refresh=True),
+        lambda: disagreeing_metrics(refresh=True),
+        lambda: citing_claims(refresh=True),
+    ):
+        with suppress(Pending):  # a reader is computing it from the committed corpus already
+            summary()
 
 
 # -- the summaries ---------------------------------------------------------------

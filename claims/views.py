@@ -16,6 +16,7 @@ from django.db.models import Count, F, Prefetch, Q, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_cache_control
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterMixin
 
@@ -350,7 +351,21 @@ class ClaimDetailView(SectionMixin, DetailView):
         return super().get_context_data(same_metric=self.get_same_metric(), relations=self.get_relations(), **kwargs)
 
 
-class SourceDetailView(SectionMixin, DetailView):
+class SummaryMixin:
+    """For pages that show a summary (claims/summaries.py): while one is
+    being computed for the first time, the page says so, and must not be
+    kept by any cache."""
+
+    summary_pending = False
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        if self.summary_pending:
+            patch_cache_control(response, no_store=True)
+        return response
+
+
+class SourceDetailView(SummaryMixin, SectionMixin, DetailView):
     template_name = "claims/source_detail.html"
     section = "sources"
     claims_shown = 50
@@ -368,7 +383,11 @@ class SourceDetailView(SectionMixin, DetailView):
     def get_citing_claims(self):
         """Published claims from other sources that cite this one as well:
         their ids from a summary (claims/summaries.py), the claims read live."""
-        ids = summaries.citing_claims().get(self.object.pk, [])
+        try:
+            ids = summaries.citing_claims().get(self.object.pk, [])
+        except summaries.Pending:
+            self.summary_pending = True
+            return None
         found = public_claims().in_bulk(ids)
         return [found[pk] for pk in ids if pk in found]
 
@@ -500,7 +519,7 @@ class TopicDetailView(SectionMixin, DetailView):
 # -- across the corpus ---------------------------------------------------------------------
 
 
-class CoverageView(SectionMixin, TemplateView):
+class CoverageView(SummaryMixin, SectionMixin, TemplateView):
     """Companies × topics: where the corpus is thick, and where one source is all there is."""
 
     template_name = "claims/coverage.html"
@@ -518,7 +537,10 @@ class CoverageView(SectionMixin, TemplateView):
         within = self.get_within(tree)
         columns = coverage_columns(tree, within)
         show_all = self.request.GET.get("all") == "1"
-        rows = summaries.coverage(tree, columns, show_all)
+        try:
+            rows = summaries.coverage(tree, columns, show_all)
+        except summaries.Pending:
+            self.summary_pending, rows = True, []
         # Topics without a published claim would be columns of zeros.
         shown = [i for i in range(len(columns)) if any(cells[i].count for *_, cells in rows)]
         columns = [columns[i] for i in shown]
@@ -530,11 +552,12 @@ class CoverageView(SectionMixin, TemplateView):
             show_all=show_all,
             within=within,
             ancestors=tree.ancestors(within) if within else [],
+            pending=self.summary_pending,
             **kwargs,
         )
 
 
-class DisagreementsView(SectionMixin, TemplateView):
+class DisagreementsView(SummaryMixin, SectionMixin, TemplateView):
     """Metrics for which published sources give different values, side by side."""
 
     template_name = "claims/disagreements.html"
@@ -544,7 +567,10 @@ class DisagreementsView(SectionMixin, TemplateView):
     def get_page(self):
         """One page of (metric, figures, sample ids), in alphabetical order of metric."""
         get = self.request.GET.get
-        metrics = summaries.disagreeing_metrics()
+        try:
+            metrics = summaries.disagreeing_metrics()
+        except summaries.Pending:
+            self.summary_pending, metrics = True, []
         try:
             return paginate_list(metrics, "metric", self.paginate_by, after=get("after"), before=get("before"))
         except InvalidCursor:
@@ -584,5 +610,6 @@ class DisagreementsView(SectionMixin, TemplateView):
             page=page,
             previous_url=query_string(params, before=[page.previous_cursor]) if page.previous_cursor else None,
             next_url=query_string(params, after=[page.next_cursor]) if page.next_cursor else None,
+            pending=self.summary_pending,
             **kwargs,
         )

@@ -123,3 +123,40 @@ def test_a_failed_load_leaves_the_caches_as_they_were(db, tmp_path):
         load_corpus([fixtures], texts_dir=texts)
     assert corpusversion.current() == version
     assert cache.get(summaries.REFRESHING) is None
+
+
+@pytest.mark.parametrize(
+    "summary, url",
+    [
+        ("coverage:", "/coverage/"),
+        ("disagreements", "/disagreements/"),
+        ("citing", "/sources/{danilin}/"),
+    ],
+)
+def test_a_summary_nobody_has_yet_is_not_waited_for(client, corpus, summary, url):
+    url = url.format(danilin=corpus.danilin.key)
+    corpus.rivalry.citations.create(source=corpus.danilin, quote="a second opinion", locator="p. 780")
+    cache.clear()  # as after a Redis restart
+    name = summary
+    if summary == "coverage:":
+        name = summaries.coverage_name(coverage_columns(TopicTree.load()), False)
+    cache.add(f"claims:summary:{name}:computing", "x")  # another request is computing it
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "Being computed:" in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    cache.delete(f"claims:summary:{name}:computing")
+    # Not kept by the page cache: once computed, the next reader gets it.
+    shown = client.get(url).content.decode()
+    assert "Being computed:" not in shown
+    assert {"coverage:": "Alibaba Group", "disagreements": "China mobile-payment market size"}.get(
+        summary, "Tencent and Alibaba compete head to head"
+    ) in shown
+
+
+def test_a_load_does_not_fail_when_a_reader_is_computing_a_summary(db, tmp_path):
+    fixtures, texts = fixture_tree(tmp_path)
+    cache.add("claims:summary:disagreements:computing", "x")
+    load_corpus([fixtures], texts_dir=texts)  # no error
+    assert cache.get(DISAGREEMENTS) is None  # left to the reader computing it
+    assert cache.get("claims:summary:citing") is not None
