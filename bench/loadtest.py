@@ -4,11 +4,12 @@ adds a new source, on PostgreSQL with the 1M-claim corpus.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/corpus_1m CACHE_URL=redis://127.0.0.1:6379/3 \\
         .venv/bin/python -m bench.loadtest --seconds 60
 
-Starts gunicorn on 127.0.0.1 (production settings), runs wrk for --seconds
-(at most 120) with --clients connections, each request a different public
-page (lists, filters, searches, claim, company and source pages, the API),
-half of them with a session cookie so they bypass the page cache. Meanwhile
-it loads a new synthetic source of --new-claims claims with load_corpus and
+Starts gunicorn on 127.0.0.1 (production settings), runs wrk (installed from
+Debian if missing) for --seconds (at most 120) with --clients connections,
+each request a different public page (lists, filters, searches, claim,
+company and source pages, the API), half of them with a session cookie so
+they bypass the page cache; each page is requested once first (--cold:
+the cache emptied instead). Meanwhile it loads a new synthetic source of --new-claims claims with load_corpus and
 polls, in its own transactions, how many claims of that source a reader
 sees: it must always be 0 or all of them. Prints req/s, latency
 percentiles, non-2xx responses, and the reader's observations.
@@ -29,7 +30,7 @@ from pathlib import Path
 import psycopg
 
 from bench import synthetic
-from bench.run import PORT, SERVER_ENV, start_server, timed_get
+from bench.run import PORT, SERVER_ENV, ensure_wrk, start_server, timed_get
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -107,6 +108,7 @@ def main():
                 observed.add(count)
                 time.sleep(0.05)
 
+    ensure_wrk()
     os.environ.update(SERVER_ENV)
     log_path = workdir / "requests.log"
     log = log_path.open("w")

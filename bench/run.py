@@ -211,9 +211,15 @@ def percentile(values, p):
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
-def wrk(path, clients, seconds, cookie=None):
+def ensure_wrk():
+    """wrk, from Debian's packages if it is not installed."""
     if not shutil.which("wrk"):
-        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, capture_output=True)
+        sudo = [] if os.geteuid() == 0 else ["sudo"]
+        subprocess.run([*sudo, "apt-get", "install", "-y", "-q", "wrk"], check=True, capture_output=True)
+
+
+def wrk(path, clients, seconds, cookie=None):
+    ensure_wrk()
     result = subprocess.run(
         [
             "wrk",

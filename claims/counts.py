@@ -51,6 +51,13 @@ def counts_of(facet, values):
     return {value: found.get(value, 0) for value in values}
 
 
+def id_counts(facet, ids=None):
+    """{id: count} of a company, topic or source facet, for these ids or
+    every one; None when the counts are not complete yet."""
+    found = counts(facet) if ids is None else counts_of(facet, ids)
+    return None if found is None else {int(pk): n for pk, n in found.items()}
+
+
 def top(facet, limit, labels=None):
     """The facet's values with the most claims, most first, in one query:
     [(value, count)], or with labels=(model, key field, label field)

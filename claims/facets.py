@@ -91,13 +91,28 @@ def query_string(params, remove=(), **changes):
     return f"?{encoded}" if encoded else "?"
 
 
-def filter_digest(params):
-    """A short digest of the parameters that narrow a list (not its sort or
-    page), for caching what depends on the filter only: counts."""
-    narrowing = sorted(
-        (key, value) for key in params if key not in IGNORED_PARAMS for value in params.getlist(key) if value
+def narrowing(params):
+    """The (key, value) pairs of params that narrow a list (not its sort or
+    page, nor empty values), sorted."""
+    return sorted(
+        (key, value) for key in params if key not in IGNORED_PARAMS for value in params.getlist(key) if value.strip()
     )
-    return hashlib.sha256(json.dumps(narrowing).encode()).hexdigest()[:32]
+
+
+def digest(pairs):
+    """A short, stable digest of (key, value) pairs, for cache keys."""
+    return hashlib.sha256(json.dumps(pairs).encode()).hexdigest()[:32]
+
+
+def filter_digest(params):
+    """The digest of the parameters that narrow a list, for caching what
+    depends on the filter only: counts."""
+    return digest(narrowing(params))
+
+
+def url_digest(params):
+    """The digest of every parameter, sort and page included: for caching one page of a list."""
+    return digest(sorted((key, value) for key, values in params.lists() for value in values))
 
 
 def claim_list_url(**filters):
@@ -166,9 +181,7 @@ class ClaimFacets:
     @property
     def unfiltered(self):
         """Whether the list is every published claim (only sorting or paging asked for)."""
-        return not any(
-            value.strip() for key in self.params if key not in IGNORED_PARAMS for value in self.params.getlist(key)
-        )
+        return not narrowing(self.params)
 
     def get_rows(self, name, limit):
         """The facet's (value, label, count) rows from the cache, else counted

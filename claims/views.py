@@ -6,9 +6,6 @@ whatever its size: related rows come with select_related/prefetch_related,
 counts with one GROUP BY each.
 """
 
-import hashlib
-import json
-
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import OperationalError
@@ -32,6 +29,7 @@ from .facets import (
     filter_digest,
     query_string,
     topic_counts,
+    url_digest,
 )
 from .filters import SORTS, ClaimFilterSet, CompanyFilterSet, SourceFilterSet, TopicFilterSet, TopicTree
 from .models import Citation, Claim, ClaimRelation, Company, PublicCount, Source, Topic, sources_with_public_claims
@@ -42,6 +40,13 @@ from .querylimits import is_timeout, limited
 def public_claims():
     """Published claims with what a list row shows."""
     return Claim.objects.public().select_related("source").prefetch_related("companies", "topics")
+
+
+def in_order(queryset, ids):
+    """The rows of queryset with these ids, in the order of ids (those it
+    does not hold, e.g. no longer published, left out)."""
+    found = queryset.in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
 
 
 def claims_about(company=None, topic_ids=None):
@@ -149,17 +154,14 @@ class ClaimListView(FilteredListView):
         live, and only published ones shown."""
         if not self.filterset.search_text:
             return super().get_page()
-        params = sorted((key, value) for key, values in self.request.GET.lists() for value in values)
-        digest = hashlib.sha256(json.dumps(params).encode()).hexdigest()[:32]
-        key = f"claims:search-page:{corpusversion.current()}:{digest}"
+        key = f"claims:search-page:{corpusversion.current()}:{url_digest(self.request.GET)}"
         found = cache.get(key)
         if found is None:
             page = super().get_page()
             cache.set(key, ([claim.pk for claim in page], page.next_cursor, page.previous_cursor))
             return page
         ids, next_cursor, previous_cursor = found
-        claims = self.get_queryset().in_bulk(ids)
-        return Page([claims[pk] for pk in ids if pk in claims], next_cursor, previous_cursor)
+        return Page(in_order(self.get_queryset(), ids), next_cursor, previous_cursor)
 
     def get_highlights(self):
         """{claim id: Highlight} of the page's claims when searching."""
@@ -217,9 +219,9 @@ class SourceListView(FilteredListView):
     def get_public_counts(self):
         """{source id: published claims taken from it} for the page's sources."""
         ids = [source.pk for source in self.page]
-        precomputed = counts.counts_of(PublicCount.Facet.SOURCE, ids)
+        precomputed = counts.id_counts(PublicCount.Facet.SOURCE, ids)
         if precomputed is not None:
-            return {int(pk): n for pk, n in precomputed.items()}
+            return precomputed
         claims = Claim.objects.public().filter(source_id__in=ids)
         return dict(claims.values_list("source").annotate(n=Count("*")).order_by())
 
@@ -242,9 +244,9 @@ class CompanyListView(FilteredListView):
     def get_public_counts(self):
         """{company id: published claims about it} for the page's companies."""
         ids = [company.pk for company in self.page]
-        precomputed = counts.counts_of(PublicCount.Facet.COMPANY, ids)
+        precomputed = counts.id_counts(PublicCount.Facet.COMPANY, ids)
         if precomputed is not None:
-            return {int(pk): n for pk, n in precomputed.items()}
+            return precomputed
         links = Claim.companies.through.objects.filter(company_id__in=ids, claim__in=Claim.objects.public())
         return dict(links.values_list("company_id").annotate(n=Count("*")).order_by())
 
@@ -269,11 +271,9 @@ class TopicListView(SectionMixin, FilterMixin, TemplateView):
 
     def get_rows(self, filterset, tree):
         """(topic, depth, count) for topics with published claims: the tree, or the matches of a search."""
-        precomputed = counts.counts(PublicCount.Facet.TOPIC)
-        if precomputed is None:
+        topic_totals = counts.id_counts(PublicCount.Facet.TOPIC)
+        if topic_totals is None:
             topic_totals = topic_counts(Claim.objects.public(), tree)
-        else:
-            topic_totals = {int(pk): n for pk, n in precomputed.items()}
         if filterset.cleaned_value("q"):
             matching = set(filterset.qs.values_list("pk", flat=True))
             return [
@@ -388,8 +388,7 @@ class SourceDetailView(SummaryMixin, SectionMixin, DetailView):
         except summaries.Pending:
             self.summary_pending = True
             return None
-        found = public_claims().in_bulk(ids)
-        return [found[pk] for pk in ids if pk in found]
+        return in_order(public_claims(), ids)
 
     def get_context_data(self, **kwargs):
         claims, count, capped = self.get_claims()
