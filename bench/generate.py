@@ -54,6 +54,8 @@ FILLER = (
 KINDS = ["figure", "event", "assessment", "forecast", "quotation"]
 STATUSES = ["published"] * 18 + ["draft", "review"]
 BATCH = 10_000
+# The generated quotes have no source text: say so, as an editor would for a print-only source.
+SYNTHETIC = "synthetic benchmark data; no source text"
 
 
 def zipf_choice(rng, n, s=1.1):
@@ -171,7 +173,9 @@ def generate(claims, sources, companies, topics, seed=7, log=print):
             ],
         )
         ids_field = Claim._meta.get_field("company_ids")
-        citation_writer = RowWriter(Citation, ["claim", "source", "quote", "locator", "verification"])
+        citation_writer = RowWriter(
+            Citation, ["claim", "source", "quote", "locator", "verification", "unchecked_reason"]
+        )
         company_writer = RowWriter(Claim.companies.through, ["claim", "company"])
         topic_writer = RowWriter(Claim.topics.through, ["claim", "topic"])
         next_id = 1
@@ -227,7 +231,7 @@ def generate(claims, sources, companies, topics, seed=7, log=print):
                 )
                 for c in range((3, 3, 2, 4, 3)[n % 5]):  # three citations a claim on average
                     citation_rows.append(
-                        (pk, source_id, f"{sentence(rng, 16)} [{n}-{c}]", f"p. {1 + n % 300}", "unchecked")
+                        (pk, source_id, f"{sentence(rng, 16)} [{n}-{c}]", f"p. {1 + n % 300}", "no_text", SYNTHETIC)
                     )
                 company_links += [(pk, c) for c in companies_chosen]
                 topic_links += [(pk, t) for t in topics_chosen]

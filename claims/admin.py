@@ -7,21 +7,27 @@ below after a permission check, so no form field — and no crafted POST — can
 set it.
 """
 
+import difflib
+from contextlib import nullcontext
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import ShowFacets
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Author, Citation, Claim, ClaimRelation, Company, Source, Topic
+from . import evidence, sourcetexts, textextract
+from .models import QUOTE_MAX_LENGTH, Author, Citation, Claim, ClaimRelation, Company, FullText, Source, Topic
+from .quotes import SourceText, readable
 
 # What only Claim.submit/publish/retract change: no form save, not even a revert, touches them.
 WORKFLOW_FIELDS = [
@@ -110,10 +116,91 @@ class AuthorInline(admin.TabularInline):
     fields = ["position", "family", "given", "organisation", "role"]
 
 
+def first_page(pages):
+    """The first printed page of a range such as '779–788', or None."""
+    digits = pages.replace("–", "-").split("-", 1)[0].strip()
+    return int(digits) if digits.isdigit() else None
+
+
+class SourceAdminForm(forms.ModelForm):
+    """A source, and optionally its full text: an uploaded file or a paste.
+
+    The text is read and checked here, in clean(), so that a bad file, or a
+    text that would unverify a published claim's quote, changes nothing."""
+
+    text_upload = forms.FileField(
+        required=False,
+        allow_empty_file=True,  # refused by textextract, with a message that names the file
+        label="Upload its text",
+        help_text=f"A .txt (UTF-8), .pdf (with a text layer; its page numbers become the page map) or .html file, "
+        f"at most {textextract.MAX_UPLOAD_BYTES // (1024 * 1024)} MB. Replaces any text the source has, and "
+        "verifies every quote citing the source again.",
+    )
+    text_paste = forms.CharField(
+        required=False,
+        label="or paste its text",
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        help_text="The plain text of the whole source, when there is no file to upload.",
+    )
+
+    class Meta:
+        model = Source
+        fields = [
+            "key",
+            "kind",
+            "title",
+            "publisher",
+            "venue",
+            "volume",
+            "issue",
+            "pages",
+            "published",
+            "published_precision",
+            "doi",
+            "url",
+            "accessed",
+            "language",
+            "unchecked_reason",
+            "notes",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        upload, paste = cleaned.get("text_upload"), cleaned.get("text_paste", "")
+        self.extracted = self.text_origin = None
+        if upload and paste.strip():
+            raise ValidationError("Upload a file or paste a text, not both.")
+        try:
+            if upload:
+                textextract.refuse_oversized(upload.name, upload.size)
+                self.extracted = textextract.extract(
+                    upload.name, upload.read(), first_page=first_page(cleaned.get("pages") or "")
+                )
+                self.text_origin = (FullText.Origin.UPLOAD, upload.name)
+            elif paste.strip():
+                self.extracted = textextract.from_paste(paste)
+                self.text_origin = (FullText.Origin.PASTE, "")
+        except textextract.TextRejected as error:
+            self.add_error("text_upload" if upload else "text_paste", str(error))
+            return cleaned
+        if self.extracted is not None and self.instance.pk is not None:
+            refused = sourcetexts.check_text(self.instance, self.extracted.text, self.extracted.page_map)
+            if refused:
+                self.add_error(
+                    "text_upload" if upload else "text_paste",
+                    "This text would leave published claims citing quotes it does not hold: "
+                    + "; ".join(refused)
+                    + ". Nothing was changed.",
+                )
+        return cleaned
+
+
 @admin.register(Source)
 class SourceAdmin(ScalableAdmin):
-    list_display = ["title", "key", "kind", "published_display", "publisher"]
+    form = SourceAdminForm
+    list_display = ["title", "key", "kind", "published_display", "publisher", "has_text"]
     list_filter = ["kind"]
+    list_select_related = ["fulltext"]
     search_fields = ["key", "title", "publisher", "venue", "doi"]
     prepopulated_fields = {"key": ["title"]}
     inlines = [AuthorInline]
@@ -123,13 +210,78 @@ class SourceAdmin(ScalableAdmin):
             "Publication",
             {"fields": ["publisher", "venue", ("volume", "issue", "pages"), ("published", "published_precision")]},
         ),
-        ("Identifiers", {"fields": ["doi", "url", "accessed", "language", "text_file"]}),
+        ("Identifiers", {"fields": ["doi", "url", "accessed", "language"]}),
+        (
+            "Text (held privately, to verify quotes; never shown publicly)",
+            {"fields": ["text_status", "text_upload", "text_paste", "text_file", "unchecked_reason"]},
+        ),
         (None, {"fields": ["notes"]}),
     ]
+
+    def get_queryset(self, request):
+        # The change list shows whether each source has a text: never load the texts themselves.
+        return super().get_queryset(request).defer("fulltext__text")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = ["text_status", "text_file"]
+        if not request.user.has_perm("claims.publish_claim"):
+            readonly.append("unchecked_reason")  # publishing quotes unchecked is an editor's decision
+        return readonly
 
     @admin.display(description="published", ordering="published")
     def published_display(self, obj):
         return obj.published_display
+
+    @admin.display(description="text", boolean=True)
+    def has_text(self, obj):
+        return hasattr(obj, "fulltext")
+
+    @admin.display(description="text held")
+    def text_status(self, obj):
+        texts = FullText.objects.filter(source=obj).defer("text").select_related("added_by")
+        held = texts.annotate(length=models.functions.Length("text")).first() if obj.pk else None
+        if held is None:
+            return "None: quotes of this source cannot be checked, and cannot be published unless an editor says why."
+        pages = f", {len(held.page_map)} pages ({held.page_map[0][1]}–{held.page_map[-1][1]})" if held.page_map else ""
+        return format_html(
+            "{} characters{}; {}{} by {} on {}. SHA-256 <code>{}</code>",
+            f"{held.length:,}",
+            pages,
+            held.get_origin_display(),
+            f" “{held.origin_name}”" if held.origin_name else "",
+            held.added_by or "load_corpus",
+            f"{held.added_at:%Y-%m-%d %H:%M}",
+            held.sha256,
+        )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if form.extracted is None:
+            return
+        origin, name = form.text_origin
+        result = sourcetexts.set_text(
+            form.instance,
+            form.extracted.text,
+            origin=origin,
+            origin_name=name,
+            page_map=form.extracted.page_map,
+            user=request.user,
+        )
+        self.message_user(request, f"Text stored. {result.summary()}", messages.SUCCESS)
+        for citation, before, after in result.changed:
+            level = messages.SUCCESS if citation.is_publishable else messages.WARNING
+            self.message_user(
+                request,
+                f"“{citation.claim}” ({citation.claim.get_status_display()}): quote “{citation.quote}” "
+                f"was {Citation.Verification(before).label}, is now {Citation.Verification(after).label}.",
+                level,
+            )
+        for citation in result.page_disagreements:
+            self.message_user(
+                request,
+                f"“{citation.claim}”: locator “{citation.locator}”, but the text puts the quote on p. {citation.page}.",
+                messages.WARNING,
+            )
 
 
 @admin.register(Company)
@@ -152,13 +304,36 @@ class TopicAdmin(ScalableAdmin):
 
 
 class CitationInlineFormSet(forms.BaseInlineFormSet):
+    """Each quote is checked against its source's text before anything is
+    saved: a blank locator is filled in from the page map, and a claim past
+    draft (only editors can change one) takes only verified quotes."""
+
     def clean(self):
         super().clean()
-        if self.instance.status != Claim.Status.PUBLISHED:
-            return
         kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
-        if not kept:
+        past_draft = self.instance.pk is not None and self.instance.status != Claim.Status.DRAFT
+        if self.instance.status == Claim.Status.PUBLISHED and not kept:
             raise ValidationError("A published claim needs at least one citation.")
+        texts = {}
+        for form in kept:
+            source, quote = form.cleaned_data.get("source"), form.cleaned_data.get("quote")
+            if source is None or not quote:
+                continue
+            if source.pk not in texts:
+                texts[source.pk] = FullText.searchable(source.pk)
+            probe = Citation(
+                source=source,
+                quote=quote,
+                locator=form.cleaned_data.get("locator") or "",
+                unchecked_reason=form.cleaned_data.get("unchecked_reason", form.instance.unchecked_reason) or "",
+            )
+            probe.verify(texts[source.pk])
+            if not probe.locator.strip():
+                form.add_error("locator", "Say where in the source: 'p. 781', 'section: Alibaba' or 'para. 4'.")
+            else:
+                form.instance.locator = form.cleaned_data["locator"] = probe.locator
+            if past_draft and form.has_changed() and not probe.is_publishable:
+                form.add_error("quote", f"A claim past draft takes only checked quotes: {probe.blocking_reason}.")
 
 
 class CitationInline(admin.StackedInline):
@@ -167,13 +342,92 @@ class CitationInline(admin.StackedInline):
     extra = 0
     min_num = 0
     autocomplete_fields = ["source"]
-    fields = ["source", "quote", "locator", "verification", "verification_score", "verified_at"]
-    readonly_fields = ["verification", "verification_score", "verified_at"]
+    fields = ["source", "quote", "locator", "checked", "unchecked_reason"]
+
+    def get_queryset(self, request):
+        # The check panel compares fuzzy quotes with their source's text: one query for all.
+        return super().get_queryset(request).select_related("source__fulltext")
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.has_perm("claims.publish_claim"):
+            return ["checked"]
+        return ["checked", "unchecked_reason"]  # publishing a quote unchecked is an editor's decision
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "quote":
             kwargs["widget"] = forms.Textarea(attrs={"rows": 3, "cols": 80})
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "unchecked_reason":
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 2, "cols": 80})
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "locator":
+            field.required = False  # filled in from the page map when the source text has one
+        return field
+
+    @admin.display(description="check against the source")
+    def checked(self, obj):
+        if obj is None or obj.pk is None:
+            return "Checked when saved."
+        status = format_html("<strong>{}</strong>", obj.get_verification_display())
+        if obj.is_publishable:
+            page = (
+                format_html(
+                    ' <span class="evidence-warning">The locator names another page: the text puts the quote on '
+                    "p. {}.</span>",
+                    obj.page,
+                )
+                if obj.page_disagrees
+                else ""
+            )
+            return format_html("{}: {}.{}", status, obj.public_label, page)
+        if obj.verification == Citation.Verification.NO_TEXT:
+            return format_html(
+                '{}: {}. <a href="{}">Give the source its text</a>.',
+                status,
+                obj.blocking_reason,
+                reverse("admin:claims_source_change", args=[obj.source_id]),
+            )
+        return format_html("{}: {}.{}", status, obj.blocking_reason, source_words(obj))
+
+
+def word_diff(typed, actual):
+    """The two texts as HTML with the words that differ marked: deleted from
+    the typed quote, inserted in the source's passage."""
+    a, b = typed.split(), actual.split()
+    typed_html, actual_html = [], []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        left, right = " ".join(a[i1:i2]), " ".join(b[j1:j2])
+        if op == "equal":
+            typed_html.append(format_html("{}", left))
+            actual_html.append(format_html("{}", right))
+            continue
+        if left:
+            typed_html.append(format_html("<del>{}</del>", left))
+        if right:
+            actual_html.append(format_html("<ins>{}</ins>", right))
+    return format_html_join(" ", "{}", ((p,) for p in typed_html)), format_html_join(
+        " ", "{}", ((p,) for p in actual_html)
+    )
+
+
+def source_words(citation):
+    """For a quote that is not in its source's text: the nearest passage
+    beside it, the differences marked, and a button that takes the source's words."""
+    held = getattr(citation.source, "fulltext", None)
+    if held is None:
+        return ""
+    match = SourceText(held.text, held.page_map).find(citation.quote)
+    if not match.passage:
+        return " No passage of the source resembles it."
+    typed, actual = word_diff(citation.quote, readable(match.passage))
+    return format_html(
+        '<div class="source-words"><p>You typed: <q>{}</q></p><p>The source says{}: <q>{}</q></p>'
+        '<button type="submit" class="button" name="_use_source_words" value="{}">'
+        "Use the source’s words</button></div>",
+        typed,
+        f" (p. {match.page})" if match.page else "",
+        actual,
+        citation.pk,
+    )
 
 
 class ClaimRelationInline(admin.TabularInline):
@@ -292,18 +546,47 @@ class ClaimAdmin(ScalableAdmin, SimpleHistoryAdmin):
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
-        instances = formset.save(commit=False)
-        for obj in formset.deleted_objects:
-            obj.delete()
-        texts = {}
-        for instance in instances:
-            if isinstance(instance, Citation):
-                source = instance.source
-                if source.pk not in texts:
-                    texts[source.pk] = source.read_text()
-                instance.verify(texts[source.pk])
-            instance.save()
-        formset.save_m2m()
+        claim = form.instance
+        if formset.model is not Citation or claim.status == Claim.Status.DRAFT:
+            super().save_formset(request, form, formset, change)  # Citation.save() verifies each quote
+            return
+        # Past draft, only an editor gets here (has_change_permission), and the
+        # formset took only verified quotes: the model layer checks both again.
+        with evidence.changing_evidence(request.user):
+            super().save_formset(request, form, formset, change)
+        if formset.new_objects or formset.changed_objects or formset.deleted_objects:
+            claim._change_reason = (
+                f"evidence changed by {request.user.get_username()}: {len(formset.new_objects)} added, "
+                f"{len(formset.changed_objects)} changed, {len(formset.deleted_objects)} removed"
+            )[:100]
+            claim.save()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if "_use_source_words" in request.POST:
+            self.use_source_words(request, form.instance, request.POST["_use_source_words"])
+
+    def use_source_words(self, request, claim, citation_id):
+        """Replace a quote that only resembles its source with the source's own words."""
+        citation = claim.citations.filter(pk=citation_id if citation_id.isdigit() else None).first()
+        searchable = FullText.searchable(citation.source_id) if citation else None
+        match = searchable.find(citation.quote) if searchable else None
+        if match is None or match.status in evidence.VERIFIED or not match.passage:
+            self.message_user(request, "There is no passage of the source to take the words from.", messages.ERROR)
+            return
+        words = readable(match.passage)
+        if len(words) > QUOTE_MAX_LENGTH:
+            self.message_user(
+                request, f"The source's passage is longer than {QUOTE_MAX_LENGTH} characters: trim it.", messages.ERROR
+            )
+            return
+        citation.quote = words
+        authority = evidence.changing_evidence(request.user) if claim.status != Claim.Status.DRAFT else nullcontext()
+        with authority:
+            citation.save()
+        self.message_user(
+            request, f"The quote now reads as the source does: {citation.get_verification_display()}.", messages.SUCCESS
+        )
 
     # -- read-only panels ------------------------------------------------
 
@@ -326,19 +609,22 @@ class ClaimAdmin(ScalableAdmin, SimpleHistoryAdmin):
         citations = list(obj.citations.all())
         if not citations:
             return "No citations yet."
+        # Only a quote found in the text has a context; others are shown as
+        # typed, marked as not found, never as if the source said them.
         return format_html_join(
             "",
-            '<blockquote class="quote-context"><p>…{} <mark>{}</mark> {}…</p>'
+            '<blockquote class="quote-context{}"><p>{}<mark>{}</mark>{}</p>'
             "<footer>{}, {} — <strong>{}</strong>{}</footer></blockquote>",
             (
                 (
-                    c.prefix,
+                    "" if c.is_publishable else " not-in-text",
+                    f"…{c.prefix} " if c.prefix else "",
                     c.quote,
-                    c.suffix,
+                    f" {c.suffix}…" if c.suffix else "",
                     c.source.key,
                     c.locator,
                     c.get_verification_display(),
-                    f" ({c.verification_score:.0f})" if c.verification_score is not None else "",
+                    f" ({c.verification_score:.0f}% similar)" if c.verification_score is not None else "",
                 )
                 for c in citations
             ),
@@ -370,15 +656,15 @@ class ClaimAdmin(ScalableAdmin, SimpleHistoryAdmin):
         if not obj.loaded_from:
             return "Made in the admin."
         edited = (
-            format_html("; edited in the admin on {:%Y-%m-%d %H:%M}", obj.admin_changed_at)
+            format_html("; edited in the admin on {}", f"{obj.admin_changed_at:%Y-%m-%d %H:%M}")
             if obj.admin_changed_at
             else ""
         )
         return format_html(
-            "Loaded from <code>{}</code> (SHA-256 {}…) on {:%Y-%m-%d %H:%M}{}",
+            "Loaded from <code>{}</code> (SHA-256 {}…) on {}{}",
             obj.loaded_from,
             obj.loaded_sha256[:12],
-            obj.loaded_at,
+            f"{obj.loaded_at:%Y-%m-%d %H:%M}",
             edited,
         )
 
@@ -448,6 +734,8 @@ class ClaimAdmin(ScalableAdmin, SimpleHistoryAdmin):
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def response_change(self, request, obj):
+        if "_use_source_words" in request.POST:
+            return HttpResponseRedirect(request.path)
         for key, permitted, apply, verb in (
             ("_submit", self.has_submit_permission, lambda: obj.submit(request.user), "submitted for review"),
             ("_publish", self.has_publish_permission, lambda: obj.publish(request.user), "published"),
@@ -475,7 +763,17 @@ class ClaimAdmin(ScalableAdmin, SimpleHistoryAdmin):
 
 @admin.register(Citation)
 class CitationAdmin(ScalableAdmin):
-    """Citations are edited inline on their claim; this list is for finding them."""
+    """Citations are edited inline on their claim, where the workflow rules
+    apply; this list is for finding them, and changes nothing."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     list_display = ["quote", "source", "locator", "verification", "claim"]
     list_filter = ["verification"]

@@ -150,10 +150,29 @@ class CorpusAutoSchema(AutoSchema):
 
 class CitationSerializer(serializers.ModelSerializer):
     source = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    unchecked_reason = serializers.SerializerMethodField(
+        help_text="Why an editor let the quote stand unchecked (verification 'no_text'); empty otherwise."
+    )
+    check = serializers.CharField(
+        source="public_label", read_only=True, help_text="What was checked, as the claim page says it."
+    )
 
     class Meta:
         model = Citation
-        fields = ["source", "quote", "locator", "position", "prefix", "suffix", "verification"]
+        fields = [
+            "source",
+            "quote",
+            "locator",
+            "position",
+            "prefix",
+            "suffix",
+            "verification",
+            "unchecked_reason",
+            "check",
+        ]
+
+    def get_unchecked_reason(self, citation) -> str:
+        return citation.unchecked_reason if citation.verification == Citation.Verification.NO_TEXT else ""
 
 
 class ClaimSerializer(serializers.ModelSerializer):

@@ -15,6 +15,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Prefetch
 
+from . import evidence
 from .models import Author, Citation, Claim, ClaimRelation, Company, Source, Topic, detail_url, format_partial_date
 
 CHUNK = 2000
@@ -45,7 +46,7 @@ def source_record(source):
     record["language"] = source.language
     if source.accessed:
         record["accessed"] = source.accessed.isoformat()
-    for name in ("text_file", "notes"):
+    for name in ("text_file", "unchecked_reason", "notes"):
         if getattr(source, name):
             record[name] = getattr(source, name)
     return record
@@ -205,7 +206,23 @@ def claim_row(claim, base_url=""):
         "speaker": claim.speaker,
         "companies": [c.slug for c in claim.companies.all()],
         "topics": [t.slug for t in claim.topics.all()],
-        "citations": [{"source": c.source.key, "quote": c.quote, "locator": c.locator} for c in claim.citations.all()],
+        "citations": [
+            citation_data(c.source.key, c.quote, c.locator, c.verification, c.unchecked_reason)
+            for c in claim.citations.all()
+        ],
+    }
+
+
+def citation_data(source, quote, locator, verification, unchecked_reason):
+    """A citation in the downloads: where, what, and what was checked (the
+    same status and wording as the claim page and the API)."""
+    return {
+        "source": source,
+        "quote": quote,
+        "locator": locator,
+        "verification": verification,
+        "unchecked_reason": unchecked_reason if verification == evidence.NO_TEXT else "",
+        "check": evidence.public_label(verification, unchecked_reason),
     }
 
 
@@ -285,7 +302,8 @@ def _related_sql(ids):
         "topics": f"SELECT link.claim_id, topic.slug FROM {name(claim_topic)} link "
         f"JOIN {name(topic)} topic ON topic.id = link.topic_id "
         f"WHERE link.claim_id {where} ORDER BY topic.slug",
-        "citations": f"SELECT citation.claim_id, source.key, citation.quote, citation.locator "
+        "citations": "SELECT citation.claim_id, source.key, citation.quote, citation.locator, "
+        "citation.verification, citation.unchecked_reason "
         f"FROM {name(citation)} citation JOIN {name(source)} source ON source.id = citation.source_id "
         f"WHERE citation.claim_id {where} ORDER BY citation.id",
     }
@@ -301,8 +319,8 @@ def _claim_chunk(chunk, cursor, permalink):
     topics = _grouped(cursor.fetchall())
     cursor.execute(queries["citations"], params)
     citations = {}
-    for claim_id, source, quote, locator in cursor.fetchall():
-        citations.setdefault(claim_id, []).append({"source": source, "quote": quote, "locator": locator})
+    for claim_id, *citation in cursor.fetchall():
+        citations.setdefault(claim_id, []).append(citation_data(*citation))
     rows = []
     for (
         pk,
@@ -433,7 +451,7 @@ FORMULA_STARTS = frozenset(FORMULA_PREFIXES)
 
 
 def _citation_cell(citation):
-    return f"{citation['source']}, {citation['locator']}: {citation['quote']}"
+    return f"{citation['source']}, {citation['locator']}: {citation['quote']} [{citation['check']}]"
 
 
 def _csv_cell(value):

@@ -26,10 +26,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import corpusversion, counts, summaries
+from . import corpusversion, counts, evidence, sourcetexts, summaries, textextract
 from .bulkwrite import RowWriter, allocate_ids, written_fields
-from .models import Author, Citation, Claim, ClaimRelation, Company, Source, Topic, parse_partial_date
-from .quotes import verification_fields
+from .models import Author, Citation, Claim, ClaimRelation, Company, FullText, Source, Topic, parse_partial_date
+from .quotes import SourceText, verification_fields
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "fixtures" / "schema.json"
 
@@ -48,19 +48,8 @@ HISTORY_ATTNAMES = [
     f.attname for f in written_fields(Claim) if f.name in {h.name for h in Claim.history.model._meta.concrete_fields}
 ]
 HISTORY_COLUMNS = [*HISTORY_ATTNAMES, "history_date", "history_change_reason", "history_type", "history_user"]
-# The order of quotes.verification_fields() after the first four.
-CITATION_COLUMNS = [
-    "claim",
-    "source",
-    "quote",
-    "locator",
-    "verification",
-    "verification_score",
-    "verified_at",
-    "position",
-    "prefix",
-    "suffix",
-]
+# What a citation row holds: who, what, where, then its verification, by name.
+CITATION_COLUMNS = ["claim", "source", "quote", "locator", *sourcetexts.VERIFICATION_COLUMNS, "unchecked_reason"]
 
 
 @dataclass(slots=True)
@@ -71,6 +60,11 @@ class PendingCitation:
     quote: str
     locator: str
     fields: dict = None
+    unchecked_reason: str = ""
+
+    def row(self, claim_id):
+        verified = [self.fields[name] for name in sourcetexts.VERIFICATION_COLUMNS]
+        return (claim_id, self.source_id, self.quote, self.locator, *verified, self.unchecked_reason)
 
 
 # What a re-load may change on an existing claim: its content and provenance,
@@ -130,7 +124,9 @@ class LoadReport:
     counts: dict = field(default_factory=lambda: defaultdict(Counter))
     missing: list = field(default_factory=list)  # (source key, claim key) in the DB but not in its file
     conflicts_overwritten: list = field(default_factory=list)
-    unverified_sources: list = field(default_factory=list)
+    unverified_sources: list = field(default_factory=list)  # (source key, why its quotes went unchecked)
+    texts_stored: list = field(default_factory=list)  # (source key, text file name)
+    page_disagreements: list = field(default_factory=list)  # (file, record, locator, page in the text)
 
     def count(self, model, outcome, n=1):
         self.counts[model][outcome] += n
@@ -364,7 +360,12 @@ class Loader:
         self.topics = dict(Topic.objects.values_list("slug", "pk"))
         self.sources = dict(Source.objects.values_list("key", "pk"))
         self.source_texts = {}  # source key -> SourceText or None
-        self.text_files = dict(Source.objects.exclude(text_file="").values_list("key", "text_file"))
+        # Sources the corpus holds a text of, and why others' quotes may stand unchecked.
+        self.held = set(FullText.objects.values_list("source__key", flat=True))
+        self.unchecked_reasons = dict(
+            Source.objects.exclude(unchecked_reason="").values_list("key", "unchecked_reason")
+        )
+        self.new_texts = {}  # source key -> (Source, SourceText, fixture file) stored by this load
         self.relations = []  # (file, pointer, from claim id, relation records, own source key)
 
     # errors
@@ -386,6 +387,14 @@ class Loader:
             self.error(file, record, "/".join(str(p) for p in error.path), _schema_message(error))
         return found
 
+    def nul_errors(self, file, record, data):
+        """NUL characters, refused alike on both databases (PostgreSQL cannot store them)."""
+        found = 0
+        for path in _nul_paths(data):
+            found += 1
+            self.error(file, record, path, "contains a NUL character (U+0000), which the corpus cannot store")
+        return found
+
     # vocabularies
 
     def load_vocabulary(self, fixture, kind):
@@ -393,7 +402,7 @@ class Loader:
         model, lookup, label = (
             (Company, self.companies, "company") if kind == "companies" else (Topic, self.topics, "topic")
         )
-        if self.schema_errors(fixture.name, "", f"{kind}File", data, ""):
+        if self.schema_errors(fixture.name, "", f"{kind}File", data, "") or self.nul_errors(fixture.name, "", data):
             return
         records = data[kind]
         slugs = Counter(r["slug"] for r in records)
@@ -464,11 +473,70 @@ class Loader:
     # sources
 
     def text_for(self, source_key):
+        """The text held by the corpus for a source (or stored by this load)."""
         if source_key not in self.source_texts:
-            text_file = self.text_files.get(source_key)
-            source = Source(key=source_key, text_file=text_file or "")
-            self.source_texts[source_key] = source.read_text(self.texts_dir) if text_file else None
+            held = source_key in self.held and source_key in self.sources
+            self.source_texts[source_key] = FullText.searchable(self.sources[source_key]) if held else None
         return self.source_texts[source_key]
+
+    def read_text_file(self, file, name):
+        """The text of `name` in the texts directory, or None when it is not there.
+        `name` is a bare file name (the schema refuses paths), and is looked up in
+        that directory only: no fixture can make the loader read another file."""
+        if not self.texts_dir:
+            return None
+        directory = Path(self.texts_dir).resolve()
+        path = (directory / name).resolve()
+        if path.parent != directory or not path.is_file():
+            return None
+        try:
+            extracted = textextract.extract(name, path.read_bytes())
+        except textextract.TextRejected as error:
+            self.error(file, "/source", "text_file", str(error))
+            return None
+        return extracted
+
+    def take_text(self, file, source, name):
+        """Use the source's text from the texts directory, storing it in the
+        corpus when it is new or changed; else the text the corpus holds."""
+        key = source.key
+        extracted = self.read_text_file(file, name) if name else None
+        if extracted is None:
+            if name and self.text_for(key) is None:
+                where = self.texts_dir or "any --texts DIR"
+                self.report.unverified_sources.append((key, f"'{name}' is not in {where}"))
+            return
+        searchable = SourceText(extracted.text, extracted.page_map)
+        self.source_texts[key] = searchable
+        held = FullText.objects.filter(source=source).values_list("sha256", flat=True).first()
+        if held == FullText.digest(extracted.text):
+            return
+        FullText.objects.update_or_create(
+            source=source,
+            defaults={
+                "text": extracted.text,
+                "sha256": FullText.digest(extracted.text),
+                "origin": FullText.Origin.FIXTURE,
+                "origin_name": name,
+                "page_map": [list(entry) for entry in extracted.page_map],
+                "added_at": self.now,
+                "added_by": None,
+            },
+        )
+        self.held.add(key)
+        self.new_texts[key] = (source, searchable, file)
+        self.report.texts_stored.append((key, name))
+
+    def reverify_new_texts(self):
+        """Quotes of other claims citing a source whose text this load changed
+        are verified against the new text too; a published one that would
+        lose its check stops the load."""
+        for source, searchable, file in self.new_texts.values():
+            result, rows, refused = sourcetexts.reverify(source, searchable, self.now)
+            for message in refused:
+                self.error(file, "/source", "text_file", f"the new text would unverify a {message}")
+            if not refused:
+                sourcetexts.write_verifications(rows)
 
     def load_source_file(self, fixture):
         file = fixture.name
@@ -476,17 +544,19 @@ class Loader:
         if not isinstance(record, dict):
             self.error(file, "/source", "", "the file needs a 'source' object")
             return
-        if self.schema_errors(file, "/source", "source", record, "/source"):
+        if self.schema_errors(file, "/source", "source", record, "/source") or self.nul_errors(file, "/source", record):
             return
         key = record["key"]
         source = self.upsert_source(file, record)
         if source is None:
             return
         self.sources[key] = source.pk
-        self.text_files[key] = source.text_file
         self.source_texts.pop(key, None)
-        if source.text_file and self.texts_dir and self.text_for(key) is None:
-            self.report.unverified_sources.append(key)
+        if source.unchecked_reason:
+            self.unchecked_reasons[key] = source.unchecked_reason
+        else:
+            self.unchecked_reasons.pop(key, None)
+        self.take_text(file, source, source.text_file)
         self.load_claims(fixture, source)
 
     def upsert_source(self, file, record):
@@ -505,6 +575,7 @@ class Loader:
             "doi",
             "url",
             "text_file",
+            "unchecked_reason",
             "notes",
         ):
             setattr(source, name, record.get(name, ""))
@@ -629,7 +700,7 @@ class Loader:
         if not isinstance(record, dict):
             self.error(file, pointer, "", "a claim must be an object")
             return None
-        if self.schema_errors(file, pointer, "claim", record, pointer):
+        if self.schema_errors(file, pointer, "claim", record, pointer) or self.nul_errors(file, pointer, record):
             return None
         bad = len(self.errors)
         claim = Claim(source=source, key=record["key"])
@@ -675,7 +746,7 @@ class Loader:
                 self.error(file, pointer, f"citations/{i}", "quote and locator cannot be blank")
                 continue
             citation = PendingCitation(self.sources[cited_key], cited["quote"], cited["locator"])
-            self.verify(file, pointer, i, citation, cited_key)
+            self.verify(file, pointer, i, citation, cited_key, claim.status)
             citations.append(citation)
         if len(self.errors) > bad:
             return None
@@ -690,15 +761,33 @@ class Loader:
                 self.error(file, pointer, f"{name}/{i}", f"unknown {label} '{slug}' (not in fixtures/{name}.json)")
         return ids
 
-    def verify(self, file, pointer, index, citation, source_key):
+    def verify(self, file, pointer, index, citation, source_key, status):
+        """The same verification as every other path (quotes.py), and the same
+        rule for publishing (evidence.py): a claim loaded as published cites
+        only checked quotes, or quotes of a source that states why it has no text."""
         text = self.text_for(source_key)
         match = text.find(citation.quote) if text is not None else None
         citation.fields = verification_fields(match, self.now)
-        if match is None or match.status in (Citation.Verification.EXACT, Citation.Verification.NORMALISED):
+        if match is None:
+            citation.unchecked_reason = self.unchecked_reasons.get(source_key, "")
+            if status == Claim.Status.PUBLISHED and not citation.unchecked_reason:
+                self.error(
+                    file,
+                    pointer,
+                    f"citations/{index}/quote",
+                    f"no text of '{source_key}' to check this quote against, and the claim is published: "
+                    "load with --texts DIR holding the source's text_file, give the source its text in the admin, "
+                    "or state the source's unchecked_reason",
+                )
+            return
+        if match.status in evidence.VERIFIED:
+            page = match.page
+            if page and evidence.locator_page(citation.locator) not in (None, page):
+                self.report.page_disagreements.append((file, pointer, citation.locator, page))
             return
         elsewhere = [
             key
-            for key in self.text_files
+            for key in sorted(self.held)
             if key != source_key and (other := self.text_for(key)) is not None and other.contains(citation.quote)
         ]
         if elsewhere:
@@ -726,7 +815,7 @@ class Loader:
             claim.pk = pk
         citations, company_rows, topic_rows = [], [], []
         for claim, claim_citations, companies, topics, record, pointer in batch:
-            citations += [(claim.pk, c.source_id, c.quote, c.locator, *c.fields.values()) for c in claim_citations]
+            citations += [c.row(claim.pk) for c in claim_citations]
             company_rows += [(claim.pk, c) for c in companies]
             topic_rows += [(claim.pk, t) for t in topics]
             self._queue_relations(file, pointer, claim.pk, record, claim.source.key)
@@ -837,6 +926,8 @@ class Loader:
                 self.errors += failed.errors
         if not self.errors:
             self.load_relations()
+        if not self.errors:
+            self.reverify_new_texts()
         if self.errors:
             raise LoadFailed(self.errors)
         return self.report
@@ -868,7 +959,8 @@ def load_corpus(
                     with connection.cursor() as cursor:
                         cursor.execute("SELECT pg_advisory_xact_lock(482910)")
                 loader = Loader(texts_dir, dry_run, remove_missing, overwrite_admin_edits, progress)
-                with counts.deferred():
+                # The loader applies the publishing rule to every quote itself.
+                with counts.deferred(), evidence.changing_evidence(evidence.LOADER):
                     report = loader.run(paths)
                 if dry_run:
                     raise _DryRunRollback
@@ -915,3 +1007,18 @@ def _source_values(source):
 
 def _author_values(author):
     return (author.position, author.family, author.given, author.organisation, author.role)
+
+
+def _nul_paths(value, path=""):
+    """JSON paths of the strings (keys included) in `value` holding a NUL character."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                yield path
+            yield from _nul_paths(item, f"{path}/{key}" if path else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _nul_paths(item, f"{path}/{index}" if path else str(index))

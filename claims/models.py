@@ -11,9 +11,9 @@ ClaimQuerySet.public(): every public view, export, API and count starts there.
 import calendar
 import datetime
 import functools
+import hashlib
 import re
 from decimal import Decimal
-from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -26,6 +26,7 @@ from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from . import evidence
 from .fields import IdArrayField
 from .quotes import SourceText, verification_fields
 
@@ -104,6 +105,12 @@ def detail_url(name, value):
     return f"{before}{value}{after}"
 
 
+# A file name with no directory part: no '/', no '\\', no '..', not hidden.
+text_file_name_validator = RegexValidator(
+    r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._-]{0,199}$",
+    "A bare file name such as '002_303592e917e848d7.txt': letters, digits, '.', '_' and '-', no directories.",
+)
+
 slug_validator = RegexValidator(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "Use lowercase letters, digits and single hyphens, e.g. 'ant-financial'."
 )
@@ -162,7 +169,16 @@ class Source(models.Model):
     text_file = models.CharField(
         max_length=200,
         blank=True,
-        help_text="File name of the source's plain text in CORPUS_TEXTS_DIR, used to verify quotes.",
+        validators=[text_file_name_validator],
+        help_text="Name of the file the fixture loader read this source's text from (load_corpus --texts DIR), "
+        "e.g. '002_303592e917e848d7.txt'. A bare file name, never a path: the site never reads it; "
+        "the text itself is held by the corpus (Source text).",
+    )
+    unchecked_reason = models.TextField(
+        blank=True,
+        help_text="Why quotes of this source may be published although the corpus holds no text to check them "
+        "against, e.g. 'print-only; checked by hand against the library copy'. Set by an editor; shown "
+        "publicly with each such quote.",
     )
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -197,15 +213,57 @@ class Source(models.Model):
     def year(self):
         return self.published.year if self.published else None
 
-    def read_text(self, texts_dir=None):
-        """The source's full text as a SourceText, or None when it is not at hand."""
-        texts_dir = settings.CORPUS_TEXTS_DIR if texts_dir is None else texts_dir
-        if not self.text_file or not texts_dir:
-            return None
-        path = Path(texts_dir) / self.text_file
-        if not path.is_file():
-            return None
-        return SourceText(path.read_text(encoding="utf-8"))
+    def held_text(self):
+        """The source's full text, ready to search (a quotes.SourceText), or None
+        when the corpus holds none."""
+        return FullText.searchable(self.pk)
+
+
+class FullText(models.Model):
+    """The full text of a source, held privately to verify quotes against.
+
+    Never shown publicly: only quotes and their short context are. It gets
+    here by upload or paste in the admin, or by load_corpus --texts DIR; a
+    new text re-verifies every citation of its source (claims/sourcetexts.py).
+    """
+
+    class Origin(models.TextChoices):
+        UPLOAD = "upload", "uploaded file"
+        PASTE = "paste", "pasted in the admin"
+        FIXTURE = "fixture", "load_corpus --texts"
+
+    source = models.OneToOneField(Source, on_delete=models.CASCADE, primary_key=True, related_name="fulltext")
+    text = models.TextField(help_text="The source's plain text, as extracted; quotes are verified against it.")
+    sha256 = models.CharField(max_length=64, help_text="SHA-256 of the text (UTF-8).")
+    origin = models.CharField(max_length=10, choices=Origin.choices)
+    origin_name = models.CharField(
+        max_length=255, blank=True, help_text="The uploaded file's name, or the fixture's text_file; blank if pasted."
+    )
+    page_map = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Where each page starts in the text and its printed number: [[0, "779"], [5120, "780"], …]; '
+        "empty for texts without pages.",
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "source text"
+
+    def __str__(self):
+        return f"text of {self.source_id} ({len(self.text):,} characters)"
+
+    @staticmethod
+    def digest(text):
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    @classmethod
+    def searchable(cls, source_id):
+        row = cls.objects.filter(source_id=source_id).values_list("text", "page_map").first()
+        return SourceText(row[0], page_map=row[1]) if row else None
 
 
 class Author(models.Model):
@@ -628,6 +686,15 @@ class Claim(models.Model):
             )
         if not self.has_citations():
             raise ValidationError("A published claim needs at least one citation.")
+        blocked = [
+            f"quote {i} ({citation.source.key}, {citation.locator or 'no locator'}): {citation.blocking_reason}"
+            for i, citation in enumerate(self.citations.select_related("source").order_by("id"), start=1)
+            if not citation.is_publishable
+        ]
+        if blocked:
+            raise ValidationError(
+                "Not published: every quote must be checked against its source first. " + "; ".join(blocked) + "."
+            )
         now = timezone.now()
         self.status = self.Status.PUBLISHED
         self.reviewed_by, self.reviewed_at = user, now
@@ -644,15 +711,44 @@ class Claim(models.Model):
         self.retraction_reason = reason.strip()
 
 
+class CitationQuerySet(models.QuerySet):
+    """Bulk writes obey the same lock as Citation.save(): the evidence of a
+    claim past draft changes only through the workflow (claims/evidence.py)."""
+
+    def update(self, **kwargs):
+        if evidence.current_authority() not in (evidence.LOADER, evidence.REVERIFY):
+            target = kwargs.get("claim", kwargs.get("claim_id"))
+            target_id = getattr(target, "pk", target)
+            if self.exclude(claim__status=Claim.Status.DRAFT).exists() or (
+                target_id is not None and Claim.objects.filter(pk=target_id).exclude(status=Claim.Status.DRAFT).exists()
+            ):
+                raise evidence.EvidenceLocked(evidence.LOCKED_MESSAGE)
+        return super().update(**kwargs)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        if evidence.current_authority() not in (evidence.LOADER, evidence.REVERIFY):
+            claim_ids = {obj.claim_id for obj in objs}
+            if Claim.objects.filter(pk__in=claim_ids).exclude(status=Claim.Status.DRAFT).exists():
+                raise evidence.EvidenceLocked(evidence.LOCKED_MESSAGE)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Citation(models.Model):
-    """Evidence for a claim: the verbatim words of a source, and where they are."""
+    """Evidence for a claim: the verbatim words of a source, and where they are.
+
+    Every save verifies the quote against its source's text (quotes.py), so
+    the stored verification always describes the quote as it is; and every
+    save or delete of a citation whose claim is past draft is refused unless
+    the workflow allows it (claims/evidence.py).
+    """
 
     class Verification(models.TextChoices):
-        UNCHECKED = "unchecked", "unchecked"
-        EXACT = "exact", "exact"
-        NORMALISED = "normalised", "matched after normalisation"
-        FUZZY = "fuzzy", "fuzzy match"
-        NOT_FOUND = "not_found", "not found"
+        EXACT = evidence.EXACT, "exact"
+        NORMALISED = evidence.NORMALISED, "matched after normalisation"
+        FUZZY = evidence.FUZZY, "fuzzy match"
+        NOT_FOUND = evidence.NOT_FOUND, "not found"
+        NO_TEXT = evidence.NO_TEXT, "no source text"
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="citations")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
@@ -661,18 +757,31 @@ class Citation(models.Model):
         f"at most {QUOTE_MAX_LENGTH} characters."
     )
     locator = models.CharField(
-        max_length=100, help_text="Where in the source: 'p. 781' if paginated, else 'section: Alibaba' or 'para. 4'."
+        max_length=100,
+        help_text="Where in the source: 'p. 781' if paginated, else 'section: Alibaba' or 'para. 4'. "
+        "Filled in from the source text's page map when left blank.",
     )
     position = models.PositiveIntegerField(
         null=True, blank=True, help_text="Character offset of the quote in the source text, when verified."
     )
     prefix = models.CharField(max_length=64, blank=True, help_text="About 32 characters of text before the quote.")
     suffix = models.CharField(max_length=64, blank=True, help_text="About 32 characters of text after the quote.")
-    verification = models.CharField(max_length=12, choices=Verification.choices, default=Verification.UNCHECKED)
+    page = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="Printed page the quote was found on, from the source text's page map; blank without one.",
+    )
+    verification = models.CharField(max_length=12, choices=Verification.choices, default=Verification.NO_TEXT)
     verification_score = models.FloatField(null=True, blank=True, help_text="Similarity 0–100 for fuzzy matches.")
     verified_at = models.DateTimeField(null=True, blank=True)
+    unchecked_reason = models.TextField(
+        blank=True,
+        help_text="Only where the corpus holds no text of the source: why the quote may be published unchecked, "
+        "e.g. 'print-only; checked by hand against the library copy'. Set by an editor; shown publicly.",
+    )
 
     history = HistoricalRecords()
+    objects = CitationQuerySet.as_manager()
 
     class Meta:
         ordering = ["claim", "id"]
@@ -698,13 +807,63 @@ class Citation(models.Model):
     def __str__(self):
         return f"{self.source.key}, {self.locator}"
 
+    def save(self, *args, **kwargs):
+        self.verify(FullText.searchable(self.source_id))
+        self.guard_change()
+        super().save(*args, **kwargs)
+
     def verify(self, source_text):
         """Locate the quote in its source's text (a SourceText, or None when
-        the text is not at hand) and record where, with its context."""
+        the corpus holds none) and record where, with its context and page."""
         match = source_text.find(self.quote) if source_text is not None else None
         for name, value in verification_fields(match, timezone.now()).items():
             setattr(self, name, value)
+        # A blank locator follows from the page map: the quote's page, or for a
+        # near miss (a typo) the page of the passage it resembles.
+        page = self.page or (match.page if match is not None and match.status == evidence.FUZZY else "")
+        if not self.locator.strip() and page:
+            self.locator = evidence.page_locator(page)
         return match
+
+    @property
+    def is_publishable(self):
+        return evidence.publishable(self.verification, self.unchecked_reason)
+
+    @property
+    def blocking_reason(self):
+        return evidence.blocking_reason(self.verification, self.verification_score, self.unchecked_reason)
+
+    @property
+    def public_label(self):
+        return evidence.public_label(self.verification, self.unchecked_reason)
+
+    @property
+    def page_disagrees(self):
+        """The locator names a page other than the one the page map puts the quote on."""
+        named = evidence.locator_page(self.locator)
+        return bool(self.page and named and named != self.page)
+
+    def guard_change(self):
+        """Refuse this save if it changes the evidence of a claim past draft
+        outside the workflow: see claims/evidence.py."""
+        before = Citation.objects.filter(pk=self.pk).values_list("claim_id", flat=True).first() if self.pk else None
+        affected = {self.claim_id, before} - {None}
+        locked = dict(
+            Claim.objects.filter(pk__in=affected).exclude(status=Claim.Status.DRAFT).values_list("pk", "status")
+        )
+        if not locked:
+            return
+        authority = evidence.current_authority()
+        if authority is None:
+            raise evidence.EvidenceLocked(evidence.LOCKED_MESSAGE)
+        if authority in (evidence.LOADER, evidence.REVERIFY):
+            return
+        if self.claim_id in locked and not self.is_publishable:
+            raise evidence.EvidenceLocked(
+                f"A claim past draft keeps only checked evidence, and this quote is not: {self.blocking_reason}."
+            )
+        if before in locked and before != self.claim_id:
+            raise evidence.EvidenceLocked("A citation cannot be moved away from a claim past draft.")
 
     def clean(self):
         if self.quote and len(self.quote) > QUOTE_MAX_LENGTH:
@@ -745,6 +904,36 @@ class ClaimRelation(models.Model):
 
     def __str__(self):
         return f"{self.from_claim_id} {self.type} {self.to_claim_id}"
+
+
+def _deleting_claims(origin):
+    """Is this delete the deletion of claims (whose citations go with them)?"""
+    return isinstance(origin, Claim) or (isinstance(origin, models.QuerySet) and origin.model is Claim)
+
+
+def _guard_citation_delete(sender, instance, origin=None, **kwargs):
+    # Deletes bypass Citation.save(): the same lock, for Model.delete(),
+    # QuerySet.delete() and the admin's bulk delete alike.
+    if _deleting_claims(origin) or evidence.current_authority() in (evidence.LOADER, evidence.REVERIFY):
+        return
+    past_draft = Claim.objects.filter(pk=instance.claim_id).exclude(status=Claim.Status.DRAFT)
+    if evidence.current_authority() is None and past_draft.exists():
+        raise evidence.EvidenceLocked(evidence.LOCKED_MESSAGE)
+
+
+def _keep_published_evidence(sender, instance, origin=None, **kwargs):
+    # After the rows are gone (still inside the delete's transaction): no
+    # path leaves a published claim with no citation. The loader rewrites a
+    # claim's citations in one transaction and checks them itself.
+    if _deleting_claims(origin) or evidence.current_authority() == evidence.LOADER:
+        return
+    claim = Claim.objects.filter(pk=instance.claim_id, status=Claim.Status.PUBLISHED)
+    if claim.exists() and not Citation.objects.filter(claim_id=instance.claim_id).exists():
+        raise evidence.EvidenceLocked("A published claim keeps at least one citation.")
+
+
+models.signals.pre_delete.connect(_guard_citation_delete, sender=Citation, dispatch_uid="evidence-lock-delete")
+models.signals.post_delete.connect(_keep_published_evidence, sender=Citation, dispatch_uid="evidence-keep-one")
 
 
 def sources_with_public_claims():

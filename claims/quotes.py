@@ -10,10 +10,14 @@ curators' own scripts alike.
 """
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
 
 from rapidfuzz import fuzz
+
+# The verification of a quote whose source has no text at hand (evidence.NO_TEXT).
+NO_TEXT = "no_text"
 
 # Context kept on each side of a quote, as the W3C Web Annotation
 # TextQuoteSelector does with its prefix and suffix.
@@ -66,18 +70,20 @@ class Match:
     prefix: str = ""
     suffix: str = ""
     passage: str = ""  # the original text matched (for fuzzy: the nearest passage)
+    page: str = ""  # the printed page it starts on, where the text has a page map
 
 
 def verification_fields(match, checked_at):
     """What a citation records of a Match (None: the source text is not at hand)."""
     if match is None:
         return {
-            "verification": "unchecked",
+            "verification": NO_TEXT,
             "verification_score": None,
             "verified_at": None,
             "position": None,
             "prefix": "",
             "suffix": "",
+            "page": "",
         }
     found = match.status in ("exact", "normalised")
     return {
@@ -87,7 +93,24 @@ def verification_fields(match, checked_at):
         "position": match.start if found else None,
         "prefix": match.prefix if found else "",
         "suffix": match.suffix if found else "",
+        "page": match.page if found else "",
     }
+
+
+def page_at(page_map, offset):
+    """The printed page label at a character offset, from a page map of
+    (offset, label) pairs in order; None without a map or an offset."""
+    if not page_map or offset is None:
+        return None
+    index = bisect_right([start for start, _ in page_map], offset) - 1
+    return str(page_map[max(index, 0)][1])
+
+
+def readable(passage):
+    """A passage of the source as a quote: words hyphenated across a line
+    break joined again and white space collapsed, nothing else changed, so
+    that it still matches the text (after normalisation)."""
+    return _collapse(_HYPHEN_BREAK.sub("", passage))
 
 
 def normalise(text, drop_hyphens=False):
@@ -137,10 +160,12 @@ def _collapse(text):
 
 
 class SourceText:
-    """A source's full text, normalised once, searched many times."""
+    """A source's full text, normalised once, searched many times; with its
+    page map ((offset, printed page) pairs) when it has pages."""
 
-    def __init__(self, text):
+    def __init__(self, text, page_map=()):
         self.text = text
+        self.page_map = [tuple(entry) for entry in page_map or ()]
 
     @cached_property
     def _normal(self):
@@ -159,6 +184,7 @@ class SourceText:
             prefix=_collapse(self.text[max(0, start - CONTEXT_CHARS * 2) : start])[-CONTEXT_CHARS:],
             suffix=_collapse(self.text[end : end + CONTEXT_CHARS * 2])[:CONTEXT_CHARS],
             passage=self.text[start:end],
+            page=page_at(self.page_map, start) or "",
         )
 
     def find(self, quote):
@@ -185,6 +211,11 @@ class SourceText:
         alignment = fuzz.partial_ratio_alignment(needle, normal_text)
         start = offsets[alignment.dest_start]
         end = offsets[max(alignment.dest_end - 1, alignment.dest_start)] + 1
+        # Whole words: the alignment may start or end inside one.
+        while start > 0 and self.text[start - 1].isalnum():
+            start -= 1
+        while end < len(self.text) and self.text[end].isalnum():
+            end += 1
         status = "fuzzy" if alignment.score >= FUZZY_THRESHOLD else "not_found"
         return self._located(status, start, end, score=round(alignment.score, 1))
 

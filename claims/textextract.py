@@ -56,17 +56,22 @@ def extract(name: str, data: bytes, first_page: int | None = None) -> ExtractedT
         raise TextRejected(f"“{name}” is not a kind of file we can read; upload one of: {', '.join(ACCEPTED)}.")
     if not data:
         raise TextRejected(f"“{name}” is empty (0 bytes); choose the document's file again.")
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise TextRejected(
-            f"“{name}” is {_mb(len(data))}, over the limit of {_mb(MAX_UPLOAD_BYTES)}; "
-            "upload a smaller copy (e.g. only the pages cited) or paste the text."
-        )
+    refuse_oversized(name, len(data))
     if kind == ".pdf":
         return _from_pdf(name, data, first_page)
     text = _decode(name, data)
     if kind == ".txt":
         return _checked(f"“{name}”", _newlines(text))
     return _checked(f"“{name}”", _main_text(name, text))
+
+
+def refuse_oversized(name: str, size: int) -> None:
+    """Refuse a file over the limit before reading it (the admin knows an upload's size first)."""
+    if size > MAX_UPLOAD_BYTES:
+        raise TextRejected(
+            f"“{name}” is {_mb(size)}, over the limit of {_mb(MAX_UPLOAD_BYTES)}; "
+            "upload a smaller copy (e.g. only the pages cited) or paste the text."
+        )
 
 
 def from_paste(text: str) -> ExtractedText:

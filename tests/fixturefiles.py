@@ -122,3 +122,20 @@ def database_fingerprint():
             rows = sorted(repr(row) for row in cursor.fetchall())
             result[table] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest())
     return result
+
+
+def numbered_pdf(pages, first=1):
+    """A PDF whose pages hold these texts, each with its printed page number
+    (from `first`) in a running footer, as journal articles print them."""
+    from fpdf import FPDF  # a test-only dependency
+
+    pdf = FPDF()
+    pdf.set_auto_page_break(False)
+    pdf.set_font("helvetica", size=11)
+    for number, text in enumerate(pages, start=first):
+        pdf.add_page()
+        pdf.set_xy(15, 20)
+        pdf.multi_cell(180, 6, text.replace("’", "'").replace("“", '"').replace("”", '"'))
+        pdf.set_xy(15, 280)
+        pdf.cell(180, 6, f"HERALD OF THE RUSSIAN ACADEMY OF SCIENCES Vol. 90 No. 6 2020    {number}")
+    return bytes(pdf.output())

@@ -5,7 +5,9 @@ import bibtexparser
 import pytest
 
 from claims.citeformats import claim_bibtex, claim_csl, claim_ris, source_bibtex, source_csl, source_ris
-from claims.models import Author, Citation, Claim, Source
+from claims.models import Author, Claim, Source
+
+from .conftest import cite
 
 pytestmark = pytest.mark.django_db
 
@@ -125,9 +127,7 @@ def test_claim_citation_carries_locator_quote_and_permalink(journal_article):
     claim = Claim.objects.create(
         source=journal_article, key="k", text="Alibaba's cloud grew.", kind="event", status="published"
     )
-    citation = Citation.objects.create(
-        claim=claim, source=journal_article, quote="Alibaba’s cloud grew 58%", locator="p. 781"
-    )
+    citation = cite(claim=claim, source=journal_article, quote="Alibaba’s cloud grew 58%", locator="p. 781")
     permalink = f"https://corpus.example/claims/{claim.pk}/"
     csl = claim_csl(claim, citation, "https://corpus.example")
     assert csl["locator"] == "p. 781" and "Alibaba’s cloud grew 58%" in csl["note"] and permalink in csl["note"]

@@ -156,3 +156,12 @@ def test_recount_fills_the_public_counts(corpus):
     call_command("recount", stdout=out)
     assert "Recounted" in out.getvalue()
     assert PublicCount.objects.filter(facet="total", value="", count=Claim.objects.public().count()).exists()
+
+
+def test_load_corpus_says_when_a_text_is_missing_and_what_follows(tmp_path):
+    data = source_copy()
+    data["source"]["unchecked_reason"] = "print-only; checked by hand against the library copy"
+    fixtures, _ = fixture_tree(tmp_path, data)
+    out = run(fixtures, texts=tmp_path / "empty")
+    assert "test-report-2019: no text to check its quotes against ('report.txt' is not in" in out
+    assert "cannot be published without an editor's reason" in out

@@ -19,15 +19,18 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from claims import evidence
 from claims.exports import CLAIM_COLUMNS, claim_row, claim_rows, claims_for_export
 from claims.filters import ClaimFilterSet
 from claims.models import Author, Citation, Claim, Source
 
-from .conftest import add_published_claims, make_claim
+from .conftest import add_published_claims, cite, make_claim
 
 pytestmark = pytest.mark.django_db
 
 ATOM = {"atom": "http://www.w3.org/2005/Atom"}
+# What the exports say of the quotes these tests cite (conftest.cite): unchecked, with the reason.
+HAND_CHECKED = "not checked: checked by hand against the printed copy"
 BASE = "http://testserver"
 
 
@@ -117,7 +120,8 @@ def test_claim_csv_has_every_field(client, corpus):
     assert row["companies"] == "alibaba | tencent" and row["topics"] == "mobile-payments"
     assert (
         row["citations"]
-        == "sacks-2018-disruptors, p. 1: China's mobile payments market is now valued at $15.4 trillion"
+        == "sacks-2018-disruptors, p. 1: China's mobile payments market is now valued at $15.4 trillion "
+        f"[{HAND_CHECKED}]"
     )
     assert rows["fintech-rivalry"]["period"] == "2018-Q2"
 
@@ -133,6 +137,9 @@ def test_claim_json_and_json_lines_carry_the_same_rows(client, corpus):
             "source": "danilin-2020-covid",
             "quote": "the mobile payment market exceeded 5.5 trillion dollars",
             "locator": "p. 1",
+            "verification": "no_text",
+            "unchecked_reason": "checked by hand against the printed copy",
+            "check": "not checked: checked by hand against the printed copy",
         }
     ]
     assert json.loads(download(client, "/claims.json?q=giraffes")) == []
@@ -270,7 +277,7 @@ def test_filtered_source_list_as_citation_records(client, corpus):
 
 def test_cite_this_claim(client, corpus):
     claim = corpus.cloud_event
-    Citation.objects.create(claim=claim, source=corpus.sacks, quote="Alibaba Cloud went abroad", locator="p. 9")
+    cite(claim=claim, source=corpus.sacks, quote="Alibaba Cloud went abroad", locator="p. 9")
     permalink = f"{BASE}/claims/{claim.pk}/"
     items = json.loads(download(client, f"/claims/{claim.pk}/cite.csl.json", "application/vnd.citationstyles.csl+json"))
     assert [item["locator"] for item in items] == ["p. 1", "p. 9"]
@@ -436,8 +443,8 @@ def nasty(corpus):
         published_precision="year",
     )
     Author.objects.create(source=source, position=0, organisation="<i>Org</i> & Co")
-    claim = make_claim(source, "nasty", cite=False, text=NASTY_TEXT)
-    Citation.objects.create(claim=claim, source=source, quote=NASTY_QUOTE, locator="p. <1>")
+    claim = make_claim(source, "nasty", cited=False, text=NASTY_TEXT)
+    cite(claim=claim, source=source, quote=NASTY_QUOTE, locator="p. <1>")
     claim.companies.add(corpus.alibaba)
     return claim
 
@@ -466,7 +473,7 @@ def test_markup_in_data_is_escaped_in_html_and_json_ld(client, nasty):
 
 def test_markup_in_data_survives_exports_and_feed_intact(client, nasty):
     (row,) = csv_rows(download(client, "/claims.csv?source=nasty-source"))
-    assert row["text"] == NASTY_TEXT and row["citations"] == f"nasty-source, p. <1>: {NASTY_QUOTE}"
+    assert row["text"] == NASTY_TEXT and row["citations"] == f"nasty-source, p. <1>: {NASTY_QUOTE} [{HAND_CHECKED}]"
     (row,) = json.loads(download(client, "/claims.json?source=nasty-source"))
     assert row["text"] == NASTY_TEXT and row["citations"][0]["quote"] == NASTY_QUOTE
     (row,) = json_lines(download(client, "/claims.jsonl?source=nasty-source"))
@@ -482,12 +489,14 @@ def test_markup_in_data_survives_exports_and_feed_intact(client, nasty):
 
 @pytest.mark.parametrize("cell", ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
 def test_csv_formula_cells_are_neutralised(client, corpus, cell):
-    claim = make_claim(corpus.sacks, "formula", cite=False, text=cell, speaker=cell)
-    Citation.objects.create(claim=claim, source=corpus.sacks, quote=cell, locator=cell)
+    claim = make_claim(corpus.sacks, "formula", cited=False, text=cell, speaker=cell)
+    cite(claim=claim, source=corpus.sacks, quote=cell, locator=cell)
     (row,) = [row for row in csv_rows(download(client, "/claims.csv")) if row["key"] == "formula"]
     assert row["text"] == row["speaker"] == "'" + cell
-    assert row["citations"] == f"sacks-2018-disruptors, {cell}: {cell}"  # starts with the source key: inert
-    Citation.objects.filter(claim=claim).update(locator="p. 1")
+    # Starts with the source key: inert.
+    assert row["citations"] == f"sacks-2018-disruptors, {cell}: {cell} [{HAND_CHECKED}]"
+    with evidence.changing_evidence(evidence.LOADER):
+        Citation.objects.filter(claim=claim).update(locator="p. 1")
     Source.objects.filter(pk=corpus.sacks.pk).update(publisher=cell)
     (row,) = [row for row in csv_rows(download(client, "/sources.csv")) if row["key"] == "sacks-2018-disruptors"]
     assert row["publisher"] == "'" + cell

@@ -15,6 +15,7 @@ from .fixturefiles import database_fingerprint, fixture_tree
 pytestmark = pytest.mark.django_db
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+SEEDS = Path(settings.BASE_DIR).parent / "shared" / "seeds"
 
 
 def test_load_export_load_round_trips_with_no_change(tmp_path):
@@ -30,7 +31,7 @@ def test_load_export_load_round_trips_with_no_change(tmp_path):
 
 
 def test_seed_corpus_round_trips(tmp_path):
-    load_corpus([FIXTURES], texts_dir="")
+    load_corpus([FIXTURES], texts_dir=str(SEEDS))
     before = database_fingerprint()
     call_command("export_corpus", str(tmp_path / "out"), verbosity=0)
     report = load_corpus([tmp_path / "out"], texts_dir="")
@@ -74,14 +75,14 @@ def test_export_then_load_into_an_empty_database_gives_back_the_same_corpus(tmp_
     """The backup path that needs no database tools: export, empty, load, export again."""
     from claims.models import Claim, Company, Source, Topic
 
-    load_corpus([FIXTURES], texts_dir="")
+    load_corpus([FIXTURES], texts_dir=str(SEEDS))
     call_command("export_corpus", str(tmp_path / "first"), verbosity=0)
     Claim.objects.all().delete()
     Source.objects.all().delete()
     Company.objects.all().delete()
     while Topic.objects.exists():  # leaves first: parents are protected
         Topic.objects.filter(children__isnull=True).delete()
-    load_corpus([tmp_path / "first"], texts_dir="")
+    load_corpus([tmp_path / "first"], texts_dir=str(SEEDS))  # the texts went with their sources
     call_command("export_corpus", str(tmp_path / "second"), verbosity=0)
     first = sorted(p.relative_to(tmp_path / "first") for p in (tmp_path / "first").rglob("*.json"))
     second = sorted(p.relative_to(tmp_path / "second") for p in (tmp_path / "second").rglob("*.json"))

@@ -15,6 +15,8 @@ from claims.filters import (
 )
 from claims.models import Claim, Company, Source, Topic
 
+from .conftest import cite
+
 pytestmark = pytest.mark.django_db
 
 
@@ -216,7 +218,7 @@ def test_sources_are_those_with_published_claims(corpus):
 
 def test_source_cited_by_a_published_claim_counts(corpus):
     extra = Source.objects.create(key="cited-only", kind=Source.Kind.BOOK, title="Cited only")
-    corpus.rivalry.citations.create(source=extra, quote="cited words", locator="p. 9")
+    cite(claim=corpus.rivalry, source=extra, quote="cited words", locator="p. 9")
     assert "cited-only" in source_keys("")
 
 

@@ -17,7 +17,7 @@ FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 
 
 def test_every_shipped_fixture_loads():
-    report = load_corpus([FIXTURES], texts_dir="")
+    report = load_corpus([FIXTURES], texts_dir=str(SEEDS))
     assert report.counts["source"]["created"] == len(list((FIXTURES / "sources").glob("*.json")))
     assert Claim.objects.count() == report.counts["claim"]["created"] > 0
     # Every seed claim is published, cited, tagged with a topic, and figures carry a metric.
@@ -36,7 +36,7 @@ def test_every_quote_is_verified_against_the_seed_texts():
 
 
 def test_vocabularies_are_used_and_consistent():
-    load_corpus([FIXTURES], texts_dir="")
+    load_corpus([FIXTURES], texts_dir=str(SEEDS))
     assert 15 <= Topic.objects.count() <= 30
     assert Company.objects.get(slug="ant-financial").parent.slug == "alibaba"
     assert (
@@ -54,5 +54,5 @@ def test_vocabularies_are_used_and_consistent():
 
 
 def test_quotes_are_short():
-    load_corpus([FIXTURES], texts_dir="")
+    load_corpus([FIXTURES], texts_dir=str(SEEDS))
     assert max(len(q) for q in Citation.objects.values_list("quote", flat=True)) <= 300

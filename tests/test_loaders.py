@@ -5,9 +5,9 @@ import pytest
 from django.utils import timezone
 
 from claims.loaders import LoadFailed, load_corpus
-from claims.models import Citation, Claim, ClaimRelation, Company, Source, Topic
+from claims.models import Citation, Claim, ClaimRelation, Company, FullText, Source, Topic
 
-from .fixturefiles import database_fingerprint, fixture_tree, source_copy, write_source
+from .fixturefiles import SOURCE_TEXT, database_fingerprint, fixture_tree, numbered_pdf, source_copy, write_source
 
 pytestmark = pytest.mark.django_db
 
@@ -169,11 +169,98 @@ def test_missing_quote_shows_the_nearest_passage(tmp_path):
     assert "Mobile payments in China reached $5.5 trillion in 2016." in error.message
 
 
-def test_without_texts_quotes_stay_unchecked(tmp_path):
+def test_a_missing_text_stops_published_quotes_from_loading(tmp_path):
     fixtures, _ = fixture_tree(tmp_path)
+    with pytest.raises(LoadFailed) as excinfo:
+        load_corpus([fixtures], texts_dir=str(tmp_path / "no-texts-here"))
+    errors = excinfo.value.errors
+    # Both published claims' quotes; the draft's is allowed to wait for its text.
+    assert [(e.record.split(" ", 1)[1], e.field) for e in errors] == [
+        ("(claim 'alibaba-cloud-share-2019')", "citations/0/quote"),
+        ("(claim 'mobile-payments-2016')", "citations/0/quote"),
+    ]
+    assert "no text of 'test-report-2019' to check this quote against, and the claim is published" in errors[0].message
+    assert not Claim.objects.exists()
+
+
+def test_a_source_that_states_why_it_has_no_text_loads_with_the_reason(tmp_path):
+    data = source_copy()
+    data["source"]["unchecked_reason"] = "print-only; checked by hand against the library copy"
+    fixtures, _ = fixture_tree(tmp_path, data)
     report = load_corpus([fixtures], texts_dir="")
     assert report.counts["claim"]["created"] == 3
-    assert set(Citation.objects.values_list("verification", flat=True)) == {"unchecked"}
+    assert set(Citation.objects.values_list("verification", "unchecked_reason")) == {
+        ("no_text", "print-only; checked by hand against the library copy")
+    }
+
+
+def test_texts_are_stored_so_a_reload_needs_no_texts_directory(tmp_path):
+    fixtures, texts = fixture_tree(tmp_path)
+    report = load(fixtures, texts)
+    assert report.texts_stored == [("test-report-2019", "report.txt")]
+    held = FullText.objects.get(source__key="test-report-2019")
+    assert held.text == (texts / "report.txt").read_text() and held.origin == "fixture"
+    assert held.sha256 == hashlib.sha256(held.text.encode()).hexdigest()
+    # The texts directory is gone; the corpus verifies against the text it holds.
+    data = source_copy()
+    data["claims"][0]["citations"][0]["locator"] = "p. 2"
+    write_source(fixtures, data)
+    report = load_corpus([fixtures], texts_dir=str(tmp_path / "gone"))
+    assert report.counts["claim"]["updated"] == 1 and not report.unverified_sources
+    assert set(Citation.objects.values_list("verification", flat=True)) <= {"exact", "normalised"}
+
+
+@pytest.mark.parametrize("name", ["../report.txt", "/etc/passwd", "texts/report.txt", "..", ".hidden", "a\\b.txt"])
+def test_text_file_is_a_bare_name_never_a_path(tmp_path, name):
+    data = source_copy()
+    data["source"]["text_file"] = name
+    fixtures, texts = fixture_tree(tmp_path, data)
+    with pytest.raises(LoadFailed) as excinfo:
+        load(fixtures, texts)
+    assert any(e.record == "/source" and e.field == "text_file" for e in excinfo.value.errors)
+    assert not Source.objects.exists() and not FullText.objects.exists()
+
+
+def test_a_changed_text_verifies_other_claims_of_the_source_again(tmp_path, editor):
+    fixtures, texts = fixture_tree(tmp_path)
+    load(fixtures, texts)
+    # A claim made in the admin cites the source too.
+    source = Source.objects.get(key="test-report-2019")
+    draft = Claim.objects.create(source=source, key="admin-made", text="Tencent came second.", kind="event")
+    Citation.objects.create(claim=draft, source=source, quote="ahead of Tencent", locator="p. 1")
+    assert draft.citations.get().verification == "exact"
+    (texts / "report.txt").write_text(SOURCE_TEXT.replace("ahead of Tencent", "ahead of Baidu"), encoding="utf-8")
+    load(fixtures, texts)
+    assert draft.citations.get().verification in ("fuzzy", "not_found")
+
+
+def test_a_changed_text_that_unverifies_a_published_quote_is_refused(tmp_path):
+    fixtures, texts = fixture_tree(tmp_path)
+    load(fixtures, texts)
+    before = database_fingerprint()
+    (texts / "report.txt").write_text("An entirely different document about something else.", encoding="utf-8")
+    with pytest.raises(LoadFailed) as excinfo:
+        load(fixtures, texts)
+    assert {e.field for e in excinfo.value.errors} == {"citations/0/quote"}
+    assert database_fingerprint() == before
+
+
+def test_a_pdf_text_gives_pages_and_flags_a_locator_that_disagrees(tmp_path):
+    data = source_copy()
+    data["source"]["text_file"] = "report.pdf"
+    data["claims"] = data["claims"][:2]
+    data["claims"][0]["citations"][0]["locator"] = "p. 781"
+    data["claims"][1]["citations"][0]["locator"] = "p. 779"
+    fixtures, texts = fixture_tree(tmp_path, data)
+    (texts / "report.pdf").write_bytes(
+        numbered_pdf(["Chapter one. An introduction.", SOURCE_TEXT.replace("-\n", ""), "The end of it."], first=780)
+    )
+    report = load(fixtures, texts)
+    pages = dict(Citation.objects.values_list("claim__key", "page"))
+    assert pages == {"alibaba-cloud-share-2019": "781", "mobile-payments-2016": "781"}
+    assert [(record.split(" ", 1)[1], locator, page) for _, record, locator, page in report.page_disagreements] == [
+        ("(claim 'mobile-payments-2016')", "p. 779", "781")
+    ]
 
 
 def test_all_errors_of_a_file_are_reported_together(tmp_path):
@@ -204,3 +291,23 @@ def test_large_json_files_stream(tmp_path, monkeypatch):
     report = load(fixtures, texts)
     assert report.counts["claim"]["created"] == 3
     assert Claim.objects.get(key="mobile-payments-2016").value_display == "5.5 trillion USD"
+
+
+def test_a_nul_character_is_refused_naming_the_field_on_both_databases(tmp_path):
+    data = source_copy()
+    data["claims"][2]["citations"][0]["quote"] = "We will\x00 keep investing"
+    data["source"]["notes"] = "a\x00b"
+    fixtures, texts = fixture_tree(tmp_path, data)
+    with pytest.raises(LoadFailed) as excinfo:
+        load(fixtures, texts)
+    assert {(e.record, e.field) for e in excinfo.value.errors} == {("/source", "notes")}
+    data["source"]["notes"] = ""
+    write_source(fixtures, data)
+    with pytest.raises(LoadFailed) as excinfo:
+        load(fixtures, texts)
+    (error,) = excinfo.value.errors
+    assert (error.field, error.message) == (
+        "citations/0/quote",
+        "contains a NUL character (U+0000), which the corpus cannot store",
+    )
+    assert not Claim.objects.exists()

@@ -144,16 +144,18 @@ def test_claim_key_unique_within_source(source):
 # -- citations -------------------------------------------------------------------------
 
 
-def test_quote_length_is_capped(published_claim, source):
-    citation = Citation(claim=published_claim, source=source, quote="x" * (QUOTE_MAX_LENGTH + 1), locator="p. 2")
+def test_quote_length_is_capped(source):
+    draft = make_claim(source, "draft", status=Claim.Status.DRAFT)
+    citation = Citation(claim=draft, source=source, quote="x" * (QUOTE_MAX_LENGTH + 1), locator="p. 2")
     with pytest.raises(ValidationError, match=f"at most {QUOTE_MAX_LENGTH} characters"):
         citation.full_clean()
     assert_db_rejects(lambda: citation.save())
 
 
-def test_one_citation_per_claim_source_and_quote(published_claim, source):
-    existing = published_claim.citations.get()
-    duplicate = Citation(claim=published_claim, source=source, quote=existing.quote, locator="p. 9")
+def test_one_citation_per_claim_source_and_quote(source):
+    draft = make_claim(source, "draft", status=Claim.Status.DRAFT)
+    existing = draft.citations.get()
+    duplicate = Citation(claim=draft, source=source, quote=existing.quote, locator="p. 9")
     with pytest.raises(ValidationError, match="already exists"):
         duplicate.full_clean()
     assert_db_rejects(lambda: duplicate.save())
@@ -250,7 +252,7 @@ def test_public_excludes_draft_review_and_retracted(source):
 
 
 def test_publish_needs_a_citation(source, editor):
-    claim = make_claim(source, "uncited", status=Claim.Status.REVIEW, cite=False)
+    claim = make_claim(source, "uncited", status=Claim.Status.REVIEW, cited=False)
     with pytest.raises(ValidationError, match="at least one citation"):
         claim.publish(editor)
 

@@ -29,9 +29,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from claims.exports import FORMULA_PREFIXES, claim_row, claims_for_export, csv_lines
-from claims.models import Author, Citation, Claim, ClaimRelation, Company, Source, Topic
+from claims.models import Author, Claim, ClaimRelation, Company, FullText, Source, Topic
 
-from .conftest import make_claim
+from .conftest import cite, make_claim
 from .test_admin import claim_form
 
 pytestmark = pytest.mark.django_db
@@ -176,6 +176,16 @@ def secrets(corpus):
         c.markers.append(marker)
         return marker
 
+    # A published source's full text is held privately: no word of it that is
+    # not in a quote or its short context may appear on a public URL.
+    FullText.objects.create(
+        source=c.sacks,
+        text=f"Private pages. {mark('fulltextword')} appears only here, far from any quote.\n" * 3,
+        sha256="0" * 64,
+        origin=FullText.Origin.UPLOAD,
+        origin_name=f"{mark('fulltextfilename')}.pdf",
+        page_map=[[0, mark("fulltextpage")]],
+    )
     c.secret_source = Source.objects.create(
         key=mark("hiddensourcekey"),
         kind=Source.Kind.REPORT,
@@ -206,15 +216,13 @@ def secrets(corpus):
         claim.save()
         claim.companies.set([c.alibaba, c.hidden_company])
         claim.topics.set([c.fintech, c.hidden_topic])
-        Citation.objects.create(
+        cite(
             claim=claim,
             source=c.secret_source,
             quote=f"Quagga {mark(f'{status}quote')} says so.",
             locator=mark(f"{status}locator"),
         )
-        Citation.objects.create(
-            claim=claim, source=c.sacks, quote=f"Quagga {mark(f'{status}otherquote')} again.", locator="p. 9"
-        )
+        cite(claim=claim, source=c.sacks, quote=f"Quagga {mark(f'{status}otherquote')} again.", locator="p. 9")
         ClaimRelation.objects.create(
             from_claim=claim, to_claim=c.market_2018, type="contradicts", note=mark(f"{status}relationnote")
         )
@@ -233,7 +241,7 @@ def secrets(corpus):
     )
     same_metric.set_period("2018")
     same_metric.save()
-    Citation.objects.create(claim=same_metric, source=c.danilin, quote=mark("samemetricquote"), locator="p. 3")
+    cite(claim=same_metric, source=c.danilin, quote=mark("samemetricquote"), locator="p. 3")
     c.secrets.append(same_metric)
     # An earlier version of a published claim is history, not public.
     published_text = c.rivalry.text
@@ -351,7 +359,7 @@ def hostile(corpus):
         claim.save()
         claim.companies.set([c.hostile_company, c.alibaba])
         claim.topics.set([c.hostile_topic])
-        Citation.objects.create(claim=claim, source=c.hostile_source, quote=HOSTILE_QUOTE, locator="p. 1 & 2")
+        cite(claim=claim, source=c.hostile_source, quote=HOSTILE_QUOTE, locator="p. 1 & 2")
         c.hostile.append(claim)
     ClaimRelation.objects.create(from_claim=c.hostile[0], to_claim=c.hostile[1], type="supports", note=HOSTILE_TEXT)
     c.public_values = {
@@ -620,7 +628,7 @@ def formulas(corpus):
         claim.save()
         claim.companies.set([company])
         claim.topics.set([topic])
-        Citation.objects.create(claim=claim, source=c.formula_source, quote=formula, locator=formula)
+        cite(claim=claim, source=c.formula_source, quote=formula, locator=formula)
         c.formula_claims.append(claim)
     c.public_values = {
         "claim": [c.formula_claims[0].pk],

@@ -14,7 +14,7 @@ from claims.filters import TopicTree
 from claims.loaders import LoadFailed, load_corpus
 from claims.models import Claim
 
-from .conftest import add_published_claims, make_claim
+from .conftest import add_published_claims, cite, make_claim
 from .fixturefiles import fixture_tree, source_copy, write_source
 
 pytestmark = pytest.mark.django_db
@@ -135,7 +135,7 @@ def test_a_failed_load_leaves_the_caches_as_they_were(db, tmp_path):
 )
 def test_a_summary_nobody_has_yet_is_not_waited_for(client, corpus, summary, url):
     url = url.format(danilin=corpus.danilin.key)
-    corpus.rivalry.citations.create(source=corpus.danilin, quote="a second opinion", locator="p. 780")
+    cite(claim=corpus.rivalry, source=corpus.danilin, quote="a second opinion", locator="p. 780")
     cache.clear()  # as after a Redis restart
     name = summary
     if summary == "coverage:":

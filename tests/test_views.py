@@ -10,7 +10,7 @@ from django.urls import reverse
 from claims.models import Claim, ClaimRelation
 from claims.views import ClaimListView
 
-from .conftest import add_published_claims
+from .conftest import add_published_claims, cite
 
 pytestmark = pytest.mark.django_db
 
@@ -304,7 +304,7 @@ def test_source_page(client, corpus):
 
 
 def test_source_page_lists_claims_citing_it(client, corpus):
-    corpus.rivalry.citations.create(source=corpus.danilin, quote="a second opinion", locator="p. 780")
+    cite(claim=corpus.rivalry, source=corpus.danilin, quote="a second opinion", locator="p. 780")
     page = text_of(get(client, corpus.danilin.get_absolute_url()))
     assert "Also cited as evidence for" in page
     assert "Tencent and Alibaba compete head to head" in page

@@ -18,7 +18,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="*", help="Fixture files or directories (default: fixtures/).")
         parser.add_argument("--dry-run", action="store_true", help="Validate and report; write nothing.")
-        parser.add_argument("--texts", metavar="DIR", help="Directory of source texts (default: CORPUS_TEXTS_DIR).")
+        parser.add_argument(
+            "--texts",
+            metavar="DIR",
+            help="Directory holding the sources' text_file files (.txt, .pdf, .html); each text is stored in the "
+            "corpus, so the site needs no such directory (default: CORPUS_TEXTS_DIR).",
+        )
         parser.add_argument(
             "--remove-missing",
             action="store_true",
@@ -51,8 +56,21 @@ class Command(BaseCommand):
             self.stdout.write(f"{prefix} {len(report.files)} file(s).")
             for line in report.lines():
                 self.stdout.write(f"  {line}")
-            for source_key in report.unverified_sources:
-                self.stdout.write(self.style.WARNING(f"  {source_key}: text not found, quotes not verified"))
+            for source_key, name in report.texts_stored:
+                self.stdout.write(f"  {source_key}: text '{name}' stored in the corpus; its quotes verified again")
+            for source_key, why in report.unverified_sources:
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"  {source_key}: no text to check its quotes against ({why}); they load as 'no source text' "
+                        "and cannot be published without an editor's reason"
+                    )
+                )
+            for file, record, locator, page in report.page_disagreements:
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"  {file}: {record}: locator '{locator}', but the text puts the quote on p. {page}"
+                    )
+                )
             if report.missing:
                 verb = "removed" if remove_missing else "kept (use --remove-missing to delete)"
                 self.stdout.write(

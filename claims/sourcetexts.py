@@ -1,0 +1,117 @@
+"""Giving a source its full text, and verifying its quotes again.
+
+The one door through which a source's text changes, from the admin (upload
+or paste) and from load_corpus alike. A new text re-verifies every quote that
+cites the source, with the same code as every other path (quotes.py), and is
+refused whole when it would leave a published claim citing a quote the new
+text does not hold: nothing published may lose its check.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import evidence
+from .models import Citation, Claim, FullText
+from .quotes import SourceText, verification_fields
+
+# What re-verification writes on each citation.
+VERIFICATION_COLUMNS = ["verification", "verification_score", "verified_at", "position", "prefix", "suffix", "page"]
+
+
+@dataclass
+class Reverified:
+    """What a new text did to the quotes citing a source."""
+
+    checked: int = 0
+    changed: list = field(default_factory=list)  # (citation, verification before, after)
+    states: Counter = field(default_factory=Counter)  # verification -> number of citations
+    page_disagreements: list = field(default_factory=list)  # citations whose locator names another page
+
+    def summary(self):
+        if not self.checked:
+            return "No quotes cite this source yet."
+        states = ", ".join(
+            f"{n} {label}" for value, label in Citation.Verification.choices if (n := self.states.get(value))
+        )
+        moved = f"; {len(self.changed)} changed" if self.changed else "; none changed"
+        pages = (
+            f"; {len(self.page_disagreements)} locator(s) name another page than the text puts the quote on"
+            if self.page_disagreements
+            else ""
+        )
+        return f"{self.checked} quote(s) verified again: {states}{moved}{pages}."
+
+
+def _citations_of(source):
+    return Citation.objects.filter(source=source).select_related("claim", "source").order_by("id")
+
+
+def reverify(source, searchable, now=None):
+    """Verify every quote citing `source` against `searchable` (a
+    quotes.SourceText, or None) without writing: (Reverified, rows to write,
+    messages for published claims that would lose their check)."""
+    now = now or timezone.now()
+    result, rows, refused = Reverified(), [], []
+    for citation in _citations_of(source):
+        before = citation.verification
+        was_publishable = citation.is_publishable
+        match = searchable.find(citation.quote) if searchable is not None else None
+        fields = verification_fields(match, now)
+        for name, value in fields.items():
+            setattr(citation, name, value)
+        result.checked += 1
+        result.states[citation.verification] += 1
+        if citation.verification != before:
+            result.changed.append((citation, before, citation.verification))
+        if citation.page_disagrees:
+            result.page_disagreements.append(citation)
+        if citation.claim.status == Claim.Status.PUBLISHED and was_publishable and not citation.is_publishable:
+            refused.append(
+                f"published claim '{citation.claim.source.key}/{citation.claim.key}' ({citation.claim}): "
+                f"its quote “{citation.quote}” would no longer be checked ({citation.blocking_reason})"
+            )
+        rows.append(citation)
+    return result, rows, refused
+
+
+def write_verifications(rows):
+    """Store re-verified citations; allowed past draft, as re-verification."""
+    with evidence.changing_evidence(evidence.REVERIFY):
+        Citation.objects.bulk_update(rows, VERIFICATION_COLUMNS, batch_size=1000)
+
+
+def check_text(source, text, page_map=()):
+    """Messages that refuse this text for `source` (empty when it may be stored)."""
+    return reverify(source, SourceText(text, page_map))[2]
+
+
+@transaction.atomic
+def set_text(source, text, *, origin, origin_name="", page_map=(), user=None):
+    """Give `source` this text (replacing any it had) and verify every quote
+    citing it again. Returns a Reverified; raises evidence.EvidenceLocked
+    (nothing changed) when a published claim would lose its check."""
+    searchable = SourceText(text, page_map)
+    result, rows, refused = reverify(source, searchable)
+    if refused:
+        raise evidence.EvidenceLocked(
+            "This text would leave published claims citing quotes it does not hold, so it was not stored: "
+            + "; ".join(refused)
+            + ". Retract those claims first, or check that this is the right text."
+        )
+    FullText.objects.update_or_create(
+        source=source,
+        defaults={
+            "text": text,
+            "sha256": FullText.digest(text),
+            "origin": origin,
+            "origin_name": origin_name[:255],
+            "page_map": [list(entry) for entry in page_map],
+            "added_at": timezone.now(),
+            "added_by": user,
+        },
+    )
+    write_verifications(rows)
+    return result
