@@ -1,6 +1,7 @@
 """Create a curator or editor login: manage.py add_staff alice --role curator."""
 
 import getpass
+import sys
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -20,6 +21,10 @@ class Command(BaseCommand):
 
     def handle(self, username, role, email, password, **options):
         if password is None:
+            if not sys.stdin.isatty():
+                raise CommandError(
+                    "No terminal to ask for a password: pass --password (or run the command in a terminal)."
+                )
             password = getpass.getpass(f"Password for {username}: ")
         try:
             validate_password(password)
