@@ -53,9 +53,18 @@ class IdArrayField(models.Field):
         return [int(part) for part in inner.split(",")] if inner else []
 
     def to_python(self, value):
+        """A list from the column's literal ('{3,17}'), a JSON list ('[3, 17]'),
+        or a list: what the database, a form or a serializer hands over."""
         if isinstance(value, str):
+            if value.startswith("["):
+                value = value.strip("[] ").replace(" ", "")
+                return [int(part) for part in value.split(",")] if value else []
             return self.from_db_value(value, None, None)
         return value
+
+    def value_to_string(self, obj):
+        # dumpdata writes this and loaddata reads it back through to_python().
+        return _literal(self.value_from_object(obj) or [])
 
     def get_db_prep_value(self, value, connection, prepared=False):
         if value is None:
