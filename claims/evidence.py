@@ -65,7 +65,7 @@ def public_label(verification, unchecked_reason=""):
     if verification == EXACT:
         return "checked against the source text"
     if verification == NORMALISED:
-        return "checked against the source text after normalising spacing and hyphenation"
+        return "checked against the source text, allowing for differences in spacing, hyphenation and typography"
     if verification == NO_TEXT and unchecked_reason.strip():
         return f"not checked: {unchecked_reason.strip()}"
     return "not checked"

@@ -56,7 +56,16 @@ _TRANSLATE = str.maketrans(
         "\u2026": "...",
     }
 )
-_HYPHEN_BREAK = re.compile(r"-[ \t]*\r?\n\s*(?=\w)")
+# A word hyphenated across a line break: a letter, '-', the break, a letter.
+# Never between digits: "30-\n35" is a range, not one number.
+_HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])-[ \t]*\r?\n\s*(?=[^\W\d_])")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _between_letters(text, i):
+    """Is text[i] flanked by letters ('e-commerce'), where dropping a hyphen
+    cannot change a number, a range or a sign ('10–20', '−5')?"""
+    return 0 < i < len(text) - 1 and bool(_LETTER.match(text[i - 1])) and bool(_LETTER.match(text[i + 1]))
 
 
 @dataclass(frozen=True)
@@ -132,7 +141,7 @@ def normalise(text, drop_hyphens=False):
             if m:
                 i = m.end()
                 continue
-            if drop_hyphens:
+            if drop_hyphens and _between_letters(text, i):
                 i += 1
                 continue
         mapped = ch.translate(_TRANSLATE)
@@ -146,7 +155,7 @@ def normalise(text, drop_hyphens=False):
             offsets.append(i - 1)
             pending_space = False
         for c in mapped:
-            if drop_hyphens and c == "-":
+            if drop_hyphens and c == "-" and _between_letters(text, i):
                 continue
             out.append(c)
             offsets.append(i)

@@ -6,15 +6,22 @@ import importlib
 import pytest
 from django.apps import apps as django_apps
 
-from claims import evidence
+from claims import evidence, quotes
 from claims.models import Citation, Claim, FullText, Source
+
+NORMALISED_LABEL = "checked against the source text, allowing for differences in spacing, hyphenation and typography"
 
 
 @pytest.mark.parametrize(
     "verification, reason, publishable, label",
     [
         ("exact", "", True, "checked against the source text"),
-        ("normalised", "", True, "checked against the source text after normalising spacing and hyphenation"),
+        (
+            "normalised",
+            "",
+            True,
+            "checked against the source text, allowing for differences in spacing, hyphenation and typography",
+        ),
         ("fuzzy", "", False, "not checked"),
         ("not_found", "", False, "not checked"),
         ("no_text", "", False, "not checked"),
@@ -69,3 +76,29 @@ def test_the_migration_takes_texts_into_the_corpus_and_clears_paths(tmp_path, se
     assert set(Source.objects.exclude(key="good").values_list("text_file", flat=True)) == {""}
     assert FullText.objects.count() == 1
     assert list(Citation.objects.values_list("verification", flat=True)) == ["no_text"]
+
+
+TEXT = "The margin was -5% in 2019; sales grew 10–20% and trips average 30–35 million. E-commerce rose."
+
+
+@pytest.mark.parametrize(
+    "quote, found",
+    [
+        ("trips average 30–35 million", "exact"),
+        ("trips average 30-35 million", "normalised"),  # a dash is a dash, whichever
+        ("The margin was −5%", "normalised"),
+        ("Ecommerce rose", "normalised"),  # a hyphen between letters may go
+        # Never a number changed by dropping a dash or a sign:
+        ("trips average 3035 million", "fuzzy"),
+        ("sales grew 1020%", "fuzzy"),
+        ("The margin was 5% in 2019", "fuzzy"),
+    ],
+)
+def test_normalising_never_changes_a_number(quote, found):
+    assert quotes.SourceText(TEXT).find(quote).status == found
+
+
+def test_a_line_break_hyphen_joins_words_not_numbers():
+    text = quotes.SourceText("Ali-\nbaba grew 30-\n35 percent.")
+    assert text.find("Alibaba grew").status == "normalised"
+    assert text.find("grew 3035 percent").status != "normalised"
