@@ -8,6 +8,7 @@ set it.
 """
 
 import difflib
+import re
 from contextlib import nullcontext
 
 from django import forms
@@ -27,7 +28,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import evidence, sourcetexts, textextract
 from .models import QUOTE_MAX_LENGTH, Author, Citation, Claim, ClaimRelation, Company, FullText, Source, Topic
-from .quotes import SourceText, readable
+from .quotes import readable
 
 # What only Claim.submit/publish/retract change: no form save, not even a revert, touches them.
 WORKFLOW_FIELDS = [
@@ -143,6 +144,10 @@ class SourceAdminForm(forms.ModelForm):
         help_text="The plain text of the whole source, when there is no file to upload.",
     )
 
+    # Set per request by SourceAdmin.get_form(): replacing a text that quotes
+    # were checked against is an editor's decision.
+    may_replace_text = False
+
     class Meta:
         model = Source
         fields = [
@@ -183,6 +188,13 @@ class SourceAdminForm(forms.ModelForm):
         except textextract.TextRejected as error:
             self.add_error("text_upload" if upload else "text_paste", str(error))
             return cleaned
+        if self.extracted is not None and not self.may_replace_text and hasattr(self.instance, "fulltext"):
+            self.add_error(
+                "text_upload" if upload else "text_paste",
+                "This source has a text already, and its quotes were checked against it: only an editor can "
+                "replace it. Nothing was changed.",
+            )
+            return cleaned
         if self.extracted is not None and self.instance.pk is not None:
             refused = sourcetexts.check_text(self.instance, self.extracted.text, self.extracted.page_map)
             if refused:
@@ -221,6 +233,11 @@ class SourceAdmin(ScalableAdmin):
     def get_queryset(self, request):
         # The change list shows whether each source has a text: never load the texts themselves.
         return super().get_queryset(request).defer("fulltext__text")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.may_replace_text = request.user.has_perm("claims.publish_claim")
+        return form
 
     def get_readonly_fields(self, request, obj=None):
         readonly = ["text_status", "text_file"]
@@ -415,19 +432,36 @@ def source_words(citation):
     held = getattr(citation.source, "fulltext", None)
     if held is None:
         return ""
-    match = SourceText(held.text, held.page_map).find(citation.quote)
+    match = held.as_searchable().find(citation.quote)
     if not match.passage:
         return " No passage of the source resembles it."
     typed, actual = word_diff(citation.quote, readable(match.passage))
+    where = f", p. {match.page}" if match.page else ""
+    if match.status != evidence.FUZZY:
+        # Too unlike to be the same words mistyped: show it, offer nothing.
+        return format_html(
+            '<div class="source-words"><p>The nearest passage ({}% similar{}) is: <q>{}</q></p></div>',
+            f"{match.score:.0f}",
+            where,
+            readable(match.passage),
+        )
     return format_html(
-        '<div class="source-words"><p>You typed: <q>{}</q></p><p>The source says{}: <q>{}</q></p>'
+        '<div class="source-words"><p>You typed: <q>{}</q></p><p>The source says ({}% similar{}): <q>{}</q></p>'
         '<button type="submit" class="button" name="_use_source_words" value="{}">'
         "Use the source’s words</button></div>",
         typed,
-        f" (p. {match.page})" if match.page else "",
+        f"{match.score:.0f}",
+        where,
         actual,
         citation.pk,
     )
+
+
+def mark_admin_change(claim):
+    """A loaded claim changed in the admin (its content, evidence or workflow):
+    the next load_corpus of its file refuses to overwrite it unasked."""
+    if claim.loaded_at is not None:
+        claim.admin_changed_at = timezone.now()
 
 
 class ClaimRelationInline(admin.TabularInline):
@@ -541,8 +575,8 @@ class ClaimAdmin(ScalableAdmin, SimpleHistoryAdmin):
             # all: keep the claim's workflow as it is now.
             for name, value in Claim.objects.filter(pk=obj.pk).values(*WORKFLOW_FIELDS).get().items():
                 setattr(obj, name, value)
-        if obj.loaded_at is not None:
-            obj.admin_changed_at = timezone.now()
+        if form.has_changed():
+            mark_admin_change(obj)
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
@@ -563,18 +597,34 @@ class ClaimAdmin(ScalableAdmin, SimpleHistoryAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        claim = form.instance
+        if claim.loaded_at is not None and any(
+            f.new_objects or f.changed_objects or f.deleted_objects for f in formsets
+        ):
+            mark_admin_change(claim)
+            Claim.objects.filter(pk=claim.pk).update(admin_changed_at=claim.admin_changed_at)
         if "_use_source_words" in request.POST:
             self.use_source_words(request, form.instance, request.POST["_use_source_words"])
 
     def use_source_words(self, request, claim, citation_id):
         """Replace a quote that only resembles its source with the source's own words."""
-        citation = claim.citations.filter(pk=citation_id if citation_id.isdigit() else None).first()
+        valid = re.fullmatch(r"[0-9]{1,18}", citation_id)
+        citation = claim.citations.filter(pk=int(citation_id)).first() if valid else None
         searchable = FullText.searchable(citation.source_id) if citation else None
         match = searchable.find(citation.quote) if searchable else None
-        if match is None or match.status in evidence.VERIFIED or not match.passage:
-            self.message_user(request, "There is no passage of the source to take the words from.", messages.ERROR)
+        if match is None or match.status != evidence.FUZZY or not match.passage:
+            self.message_user(
+                request, "This quote has no near match in the source's text to take the words from.", messages.ERROR
+            )
             return
         words = readable(match.passage)
+        if claim.citations.filter(source_id=citation.source_id, quote=words).exclude(pk=citation.pk).exists():
+            self.message_user(
+                request,
+                "Another citation of this claim already quotes the source's words here: delete this one instead.",
+                messages.ERROR,
+            )
+            return
         if len(words) > QUOTE_MAX_LENGTH:
             self.message_user(
                 request, f"The source's passage is longer than {QUOTE_MAX_LENGTH} characters: trim it.", messages.ERROR
@@ -679,6 +729,7 @@ class ClaimAdmin(ScalableAdmin, SimpleHistoryAdmin):
                 except (ValidationError, PermissionError) as error:
                     failed.append(f"“{claim}”: {' '.join(getattr(error, 'messages', [str(error)]))}")
                     continue
+                mark_admin_change(claim)
                 claim.save()
                 done += 1
         if done:
@@ -746,6 +797,7 @@ class ClaimAdmin(ScalableAdmin, SimpleHistoryAdmin):
                 except (ValidationError, PermissionError) as error:
                     self.message_user(request, " ".join(getattr(error, "messages", [str(error)])), messages.ERROR)
                     return HttpResponseRedirect(request.path)
+                mark_admin_change(obj)
                 obj.save()
                 self.message_user(request, f"The claim was {verb}.", messages.SUCCESS)
                 return HttpResponseRedirect(request.path)

@@ -28,7 +28,19 @@ from django.utils import timezone
 
 from . import corpusversion, counts, evidence, sourcetexts, summaries, textextract
 from .bulkwrite import RowWriter, allocate_ids, written_fields
-from .models import Author, Citation, Claim, ClaimRelation, Company, FullText, Source, Topic, parse_partial_date
+from .models import (
+    QUOTE_MIN_WORDS,
+    QUOTE_WORD,
+    Author,
+    Citation,
+    Claim,
+    ClaimRelation,
+    Company,
+    FullText,
+    Source,
+    Topic,
+    parse_partial_date,
+)
 from .quotes import SourceText, verification_fields
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "fixtures" / "schema.json"
@@ -744,6 +756,11 @@ class Loader:
             # Length limits are the schema's; what it cannot say is checked here.
             if not cited["quote"].strip() or not cited["locator"].strip():
                 self.error(file, pointer, f"citations/{i}", "quote and locator cannot be blank")
+                continue
+            if len(QUOTE_WORD.findall(cited["quote"])) < QUOTE_MIN_WORDS:
+                self.error(
+                    file, pointer, f"citations/{i}/quote", f"a quote is at least {QUOTE_MIN_WORDS} words of the source"
+                )
                 continue
             citation = PendingCitation(self.sources[cited_key], cited["quote"], cited["locator"])
             self.verify(file, pointer, i, citation, cited_key, claim.status)

@@ -13,6 +13,7 @@ import datetime
 import functools
 import hashlib
 import re
+import threading
 from decimal import Decimal
 
 from django.conf import settings
@@ -33,6 +34,9 @@ from .quotes import SourceText, verification_fields
 # A quote is a sentence or two, never a passage: short quotes keep the corpus
 # on the right side of fair use and make each citation checkable at a glance.
 QUOTE_MAX_LENGTH = 300
+# ... and never a lone word or a full stop, which every text "contains".
+QUOTE_MIN_WORDS = 2
+QUOTE_WORD = re.compile(r"\w+")
 
 
 class DatePrecision(models.TextChoices):
@@ -250,6 +254,9 @@ class FullText(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    # A replaced text is kept: the quotes checked against it can be checked again.
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "source text"
 
@@ -262,8 +269,42 @@ class FullText(models.Model):
 
     @classmethod
     def searchable(cls, source_id):
-        row = cls.objects.filter(source_id=source_id).values_list("text", "page_map").first()
-        return SourceText(row[0], page_map=row[1]) if row else None
+        """The source's text ready to search, or None; read from the database
+        only when this process has not normalised this very text already."""
+        row = cls.objects.filter(source_id=source_id).values_list("sha256", "page_map").first()
+        if row is None:
+            return None
+        key = (source_id, row[0], repr(row[1]))
+        found = _searchable.get(key)
+        if found is None:
+            text = cls.objects.filter(source_id=source_id).values_list("text", flat=True).get()
+            found = SourceText(text, page_map=row[1])
+            _remember_searchable(key, found)
+        return found
+
+    def as_searchable(self):
+        """This text ready to search (shared with searchable())."""
+        key = (self.source_id, self.sha256, repr(self.page_map))
+        found = _searchable.get(key)
+        if found is None:
+            found = SourceText(self.text, page_map=self.page_map)
+            _remember_searchable(key, found)
+        return found
+
+
+# Normalising a long text for searching takes seconds (a 5M-character report:
+# ~5 s): keep the last few per process, keyed by their SHA-256, so that saving
+# a claim's citations one by one, or a review page, normalises each text once.
+_searchable = {}
+_SEARCHABLE_KEPT = 4
+_searchable_lock = threading.Lock()
+
+
+def _remember_searchable(key, searchable):
+    with _searchable_lock:
+        while len(_searchable) >= _SEARCHABLE_KEPT:
+            _searchable.pop(next(iter(_searchable)))
+        _searchable[key] = searchable
 
 
 class Author(models.Model):
@@ -662,7 +703,9 @@ class Claim(models.Model):
             raise ValidationError(errors)
 
     def has_citations(self):
-        return self.pk is not None and self.citations.exists()
+        # Always the database, never a prefetched list: the admin saves a
+        # formset (deleting citations) between fetching a claim and publishing it.
+        return self.pk is not None and Citation.objects.filter(claim_id=self.pk).exists()
 
     # -- workflow ----------------------------------------------------------
     # Transitions are methods so that the admin, the loader and tests share one
@@ -693,7 +736,9 @@ class Claim(models.Model):
         ]
         if blocked:
             raise ValidationError(
-                "Not published: every quote must be checked against its source first. " + "; ".join(blocked) + "."
+                "Every quote must be checked against its source before the claim is published: "
+                + "; ".join(blocked)
+                + "."
             )
         now = timezone.now()
         self.status = self.Status.PUBLISHED
@@ -818,6 +863,11 @@ class Citation(models.Model):
         match = source_text.find(self.quote) if source_text is not None else None
         for name, value in verification_fields(match, timezone.now()).items():
             setattr(self, name, value)
+        if match is None and not self.unchecked_reason.strip() and self.source_id is not None:
+            # An editor's reason for the whole source (Source.unchecked_reason) covers each of its quotes.
+            self.unchecked_reason = (
+                Source.objects.filter(pk=self.source_id).values_list("unchecked_reason", flat=True).first() or ""
+            )
         # A blank locator follows from the page map: the quote's page, or for a
         # near miss (a typo) the page of the passage it resembles.
         page = self.page or (match.page if match is not None and match.status == evidence.FUZZY else "")
@@ -875,6 +925,10 @@ class Citation(models.Model):
             )
         if self.quote and not self.quote.strip():
             raise ValidationError({"quote": "A quote cannot be blank."})
+        if self.quote and len(QUOTE_WORD.findall(self.quote)) < QUOTE_MIN_WORDS:
+            raise ValidationError(
+                {"quote": f"A quote is at least {QUOTE_MIN_WORDS} words of the source: one word proves nothing."}
+            )
 
 
 class ClaimRelation(models.Model):

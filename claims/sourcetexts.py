@@ -27,6 +27,7 @@ class Reverified:
 
     checked: int = 0
     changed: list = field(default_factory=list)  # (citation, verification before, after)
+    moved: list = field(default_factory=list)  # citations found elsewhere in the text, or with other context
     states: Counter = field(default_factory=Counter)  # verification -> number of citations
     page_disagreements: list = field(default_factory=list)  # citations whose locator names another page
 
@@ -36,7 +37,9 @@ class Reverified:
         states = ", ".join(
             f"{n} {label}" for value, label in Citation.Verification.choices if (n := self.states.get(value))
         )
-        moved = f"; {len(self.changed)} changed" if self.changed else "; none changed"
+        moved = f"; {len(self.changed)} changed status" if self.changed else "; none changed status"
+        if self.moved:
+            moved += f"; {len(self.moved)} found at another place or with other context"
         pages = (
             f"; {len(self.page_disagreements)} locator(s) name another page than the text puts the quote on"
             if self.page_disagreements
@@ -58,6 +61,7 @@ def reverify(source, searchable, now=None):
     for citation in _citations_of(source):
         before = citation.verification
         was_publishable = citation.is_publishable
+        placed = (citation.position, citation.prefix, citation.suffix, citation.page)
         match = searchable.find(citation.quote) if searchable is not None else None
         fields = verification_fields(match, now)
         for name, value in fields.items():
@@ -66,6 +70,8 @@ def reverify(source, searchable, now=None):
         result.states[citation.verification] += 1
         if citation.verification != before:
             result.changed.append((citation, before, citation.verification))
+        elif (citation.position, citation.prefix, citation.suffix, citation.page) != placed:
+            result.moved.append(citation)
         if citation.page_disagrees:
             result.page_disagreements.append(citation)
         if citation.claim.status == Claim.Status.PUBLISHED and was_publishable and not citation.is_publishable:

@@ -177,6 +177,9 @@ CORPUS_TEXTS_DIR = os.environ.get(
     str(BASE_DIR.parent / "shared" / "seeds") if (BASE_DIR.parent / "shared" / "seeds").is_dir() else "",
 )
 CORPUS_FIXTURES_DIR = BASE_DIR / "fixtures"
+# A source's text pasted in the admin can be megabytes (claims/textextract.py
+# takes up to 20 MB files and 5M characters); Django's default is 2.5 MB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 21 * 1024 * 1024
 
 # Logs go to stderr; request and security logs as one JSON object a line.
 LOGGING = {

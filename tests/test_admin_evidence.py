@@ -237,7 +237,7 @@ def test_a_bad_file_is_refused_with_its_message_and_changes_nothing(client, cura
 
 
 def test_no_input_is_read_as_a_server_path(client, curator, editor, report, tmp_path):
-    client.force_login(curator)
+    client.force_login(editor)  # who may also replace a text
     for path in ("/etc/passwd", "../../../etc/passwd", "/proc/self/environ"):
         response = client.post(
             reverse("admin:claims_source_change", args=[report.pk]), source_form(report, text_file=path)
@@ -277,7 +277,7 @@ def test_a_one_word_misquote_is_fuzzy_and_cannot_be_published_by_any_path(client
     assert "The source says" in page and "<del>drop</del>" in page and "<ins>slip</ins>" in page
     # The button on the change page.
     response = client.post(change_url(claim), {**change_data(claim), "_publish": "1"}, follow=True)
-    assert "Not published: every quote must be checked" in response.content.decode()
+    assert "Every quote must be checked against its source before" in response.content.decode()
     # The bulk action.
     response = client.post(
         reverse("admin:claims_claim_changelist"), {"action": "publish", "_selected_action": [claim.pk]}, follow=True
@@ -308,7 +308,8 @@ def test_a_quote_not_in_the_text_shows_the_nearest_passage_and_blocks(client, cu
     assert claim.citations.get().verification in ("not_found", "fuzzy")
     client.force_login(editor)
     response = client.post(change_url(claim), {**change_data(claim), "_publish": "1"}, follow=True)
-    assert "Not published" in response.content.decode()
+    assert "the quote is not in the source&#x27;s text" in response.content.decode()
+    assert "The nearest passage" in response.content.decode()
     assert Claim.objects.get(pk=claim.pk).status == Claim.Status.DRAFT
 
 
@@ -510,8 +511,8 @@ def test_uploading_a_text_verifies_the_sources_quotes_again(client, curator, rep
     assert (citation.verification, citation.position, citation.prefix) == ("exact", 15, "Cloud markets.")
 
 
-def test_a_text_that_would_unverify_a_published_quote_is_refused(client, curator, published, held):
-    client.force_login(curator)
+def test_a_text_that_would_unverify_a_published_quote_is_refused(client, editor, published, held):
+    client.force_login(editor)
     response = upload(client, held, "other.txt", b"A different document altogether.")
     assert response.status_code == 200
     assert "would leave published claims citing quotes it does not hold" in response.content.decode()
@@ -531,3 +532,130 @@ def test_a_pdf_sources_quote_gets_its_page_from_the_page_map(client, curator, re
     assert other.citations.get().page_disagrees
     page = client.get(change_url(other)).content.decode()
     assert "the text puts the quote on p. 781" in page
+
+
+# -- found by review ------------------------------------------------------------------------------
+
+
+def test_save_and_publish_after_deleting_the_only_citation_is_refused(client, curator, editor, held):
+    client.force_login(curator)
+    claim = add_claim(client, held, QUOTE)
+    client.force_login(editor)
+    response = client.post(change_url(claim), {**change_data(claim, **{"citations-0-DELETE": "on"}), "_publish": "1"})
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.DRAFT and not claim.citations.exists()
+    assert response.status_code == 302
+
+
+def test_use_the_source_words_only_for_a_near_miss(client, curator, held):
+    client.force_login(curator)
+    claim = add_claim(client, held, "Tencent invented the smartphone in 1850 and sold it to Nokia.")
+    citation = claim.citations.get()
+    assert citation.verification == "not_found"
+    page = client.get(change_url(claim)).content.decode()
+    assert "The nearest passage" in page and "Use the source’s words" not in page
+    client.post(change_url(claim), {**change_data(claim), "_use_source_words": str(citation.pk)})
+    assert claim.citations.get().quote == citation.quote
+    for odd in ("²", "-1", "1e3", "x"):
+        response = client.post(change_url(claim), {**change_data(claim), "_use_source_words": odd})
+        assert response.status_code == 302, odd
+
+
+def test_use_the_source_words_never_duplicates_a_citation(client, curator, held):
+    client.force_login(curator)
+    claim = add_claim(client, held, QUOTE)
+    data = change_data(
+        claim,
+        **{
+            "citations-TOTAL_FORMS": "2",
+            "citations-1-source": held.pk,
+            "citations-1-quote": MISQUOTE,
+            "citations-1-locator": "p. 3",
+        },
+    )
+    client.post(change_url(claim), data)
+    fuzzy = claim.citations.get(quote=MISQUOTE)
+    response = client.post(change_url(claim), {**change_data(claim), "_use_source_words": str(fuzzy.pk)}, follow=True)
+    assert "already quotes the source" in response.content.decode()
+    assert claim.citations.count() == 2
+
+
+def test_workflow_changes_in_the_admin_protect_a_loaded_claim_from_the_next_load(client, editor, tmp_path):
+    from claims.loaders import LoadFailed, load_corpus
+
+    from .fixturefiles import fixture_tree, source_copy, write_source
+
+    fixtures, texts = fixture_tree(tmp_path)
+    load_corpus([fixtures], texts_dir=str(texts))
+    claim = Claim.objects.get(key="alibaba-cloud-share-2019")
+    client.force_login(editor)
+    changelist = reverse("admin:claims_claim_changelist")
+    client.post(changelist, {"action": "retract", "_selected_action": [claim.pk], "reason": "Misread."})
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.RETRACTED and claim.admin_changed_at is not None
+    data = source_copy()
+    data["claims"][0]["notes"] = "A later note."
+    write_source(fixtures, data)
+    with pytest.raises(LoadFailed, match="1 error"):
+        load_corpus([fixtures], texts_dir=str(texts))
+    assert Claim.objects.get(pk=claim.pk).status == Claim.Status.RETRACTED
+
+
+def test_an_unchanged_save_is_not_an_admin_edit(client, editor, tmp_path):
+    from claims.loaders import load_corpus
+
+    from .fixturefiles import fixture_tree
+
+    fixtures, texts = fixture_tree(tmp_path)
+    load_corpus([fixtures], texts_dir=str(texts))
+    claim = Claim.objects.get(key="jack-ma-keep-investing")
+    client.force_login(editor)
+    data = change_data(claim, speaker=claim.speaker, companies=[c.pk for c in claim.companies.all()])
+    data["topics"] = [t.pk for t in claim.topics.all()]
+    response = client.post(change_url(claim), data)
+    assert response.status_code == 302
+    assert Claim.objects.get(pk=claim.pk).admin_changed_at is None
+
+
+def test_only_an_editor_replaces_a_text_and_the_old_one_is_kept(client, curator, editor, held):
+    client.force_login(curator)
+    response = upload(client, held, "new.txt", (TEXT + "More words.").encode())
+    assert "only an editor can replace it" in " ".join(response.context["adminform"].form.errors["text_upload"])
+    assert FullText.objects.get(source=held).text == TEXT
+    client.force_login(editor)
+    response = upload(client, held, "new.txt", (TEXT + "More words.").encode())
+    assert response.status_code == 302
+    assert [h.text for h in FullText.history.filter(source_id=held.pk).order_by("history_id")] == [
+        TEXT,
+        TEXT + "More words.",
+    ]
+
+
+def test_a_one_word_quote_proves_nothing(client, curator, held):
+    client.force_login(curator)
+    data = {
+        "source": held.pk,
+        "key": "dot",
+        "text": "A claim.",
+        "kind": "event",
+        "citations-TOTAL_FORMS": "1",
+        "citations-INITIAL_FORMS": "0",
+        "citations-0-source": held.pk,
+        "citations-0-quote": "China",
+        "citations-0-locator": "p. 1",
+        "relations_from-TOTAL_FORMS": "0",
+        "relations_from-INITIAL_FORMS": "0",
+    }
+    response = client.post(reverse("admin:claims_claim_add"), data)
+    assert response.status_code == 200 and "at least 2 words" in response.content.decode()
+
+
+def test_a_sources_reason_covers_its_quotes_in_the_admin_too(client, curator, editor, report):
+    report.unchecked_reason = REASON
+    report.save()
+    client.force_login(curator)
+    claim = add_claim(client, report, "Words from a printed book.")
+    assert claim.citations.get().unchecked_reason == REASON
+    client.force_login(editor)
+    client.post(change_url(claim), {**change_data(claim), "_publish": "1"})
+    assert Claim.objects.get(pk=claim.pk).status == Claim.Status.PUBLISHED
