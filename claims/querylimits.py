@@ -24,6 +24,7 @@ from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils.connection import ConnectionProxy
 
 
 def is_timeout(error):
@@ -39,7 +40,17 @@ def limit_statement_time(sender, connection, **kwargs):
     install(connection, settings.DATABASE_STATEMENT_TIMEOUT_MS)
 
 
+def _wrapper(connection):
+    """The DatabaseWrapper itself. django.db.connection is a ConnectionProxy:
+    state kept in its __dict__ would not be the state of the connection that
+    connection_created hands to install()."""
+    if isinstance(connection, ConnectionProxy):
+        return connection._connections[connection._alias]
+    return connection
+
+
 def install(connection, milliseconds):
+    connection = _wrapper(connection)
     if not milliseconds:
         return
     if connection.vendor == "postgresql":
@@ -79,7 +90,7 @@ def limited(milliseconds):
     if not configured:
         yield
         return
-    connection = default_connection
+    connection = _wrapper(default_connection)
     connection.ensure_connection()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

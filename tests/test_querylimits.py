@@ -1,14 +1,14 @@
 """Slow queries are cut off, and facet counts are cached until the corpus changes."""
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from claims import corpusversion
 from claims.filters import ClaimFilterSet
 from claims.models import Claim
-from claims.querylimits import install, is_timeout, unlimited
+from claims.querylimits import install, is_timeout, limited, unlimited
 
 from .conftest import make_claim
 
@@ -200,3 +200,24 @@ def test_only_one_request_at_a_time_counts_facets(client, published_claim, monke
     client.get("/?kind=event")
     assert calls == [1]
     assert cache.add("claims:facet-counting:0", 1)  # released when the page was done
+
+
+def test_limits_change_on_the_connection_the_web_server_limits(transactional_db, settings):
+    """connection_created installs the limit on the DatabaseWrapper, while code
+    reads django.db.connection, a proxy: limited() must change the same limit."""
+    settings.DATABASE_STATEMENT_TIMEOUT_MS = 50
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    wrapper.ensure_connection()
+    install(wrapper, 50)  # as limit_statement_time() does
+    try:
+        with limited(5000), connection.cursor() as cursor:
+            cursor.execute(MODERATE_SQL[connection.vendor])  # past 50 ms, within 5 s
+        with pytest.raises(OperationalError) as excinfo, connection.cursor() as cursor:
+            cursor.execute(MODERATE_SQL[connection.vendor])
+        assert is_timeout(excinfo.value)
+    finally:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET statement_timeout = 0")
+        else:
+            connection.connection.set_progress_handler(None, 0)
