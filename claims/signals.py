@@ -11,7 +11,7 @@ from django.dispatch import receiver
 from corpus_site.requestlog import client_ip
 
 from . import corpusversion, counts
-from .models import Citation, Claim, Company, Source, Topic
+from .models import Citation, Claim, Company, FullText, Source, Topic
 
 security_log = logging.getLogger("corpus.security")
 
@@ -29,13 +29,19 @@ def log_login_failure(sender, credentials, request=None, **kwargs):
     security_log.warning("login failed %s", username, extra={"fields": fields})
 
 
-# Whatever a public count can depend on. Bulk writes (load_corpus) bypass
-# these signals and bump the version themselves.
-for model in (Claim, Citation, Source, Company, Topic):
-    post_save.connect(corpusversion.bump, sender=model, dispatch_uid=f"corpus-version-save-{model.__name__}")
-    post_delete.connect(corpusversion.bump, sender=model, dispatch_uid=f"corpus-version-delete-{model.__name__}")
+def bump_version(**kwargs):
+    """A change the public may see: a new corpus version. Not inside a bulk
+    change (counts.deferred(): load_corpus, loaddata), which bumps the
+    version once, when it commits, and not at all when it fails."""
+    if counts.tracking():
+        corpusversion.bump()
+
+
+for model in (Claim, Citation, Source, Company, Topic, FullText):
+    post_save.connect(bump_version, sender=model, dispatch_uid=f"corpus-version-save-{model.__name__}")
+    post_delete.connect(bump_version, sender=model, dispatch_uid=f"corpus-version-delete-{model.__name__}")
 for through in (Claim.companies.through, Claim.topics.through):
-    m2m_changed.connect(corpusversion.bump, sender=through, dispatch_uid=f"corpus-version-m2m-{through.__name__}")
+    m2m_changed.connect(bump_version, sender=through, dispatch_uid=f"corpus-version-m2m-{through.__name__}")
 
 
 # -- exact public counts (claims/counts.py) ----------------------------------------
