@@ -5,6 +5,7 @@ environment (documented in .env.example), with defaults that suit a developer's
 machine. Production sets DJANGO_DEBUG=0 and the values check --deploy asks for.
 """
 
+import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -213,12 +214,23 @@ ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
 # CACHE_URL=redis://127.0.0.1:6379/1. Default: this process's memory, which
 # is right for one process (development, tests) and wrong for several.
 CACHE_URL = os.environ.get("CACHE_URL", "")
+# Every key starts with this, so that two sites (or a site and a benchmark)
+# sharing one Redis database never read each other's pages and counts. By
+# default it names the database the site serves.
+_database = DATABASES["default"]
+_database_address = f"{_database.get('HOST', '')}:{_database.get('PORT', '')}/{_database['NAME']}"
+CACHE_KEY_PREFIX = (
+    os.environ.get("CACHE_KEY_PREFIX", "") or "corpus-" + hashlib.sha256(_database_address.encode()).hexdigest()[:12]
+)
 CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL, "TIMEOUT": 3600}
-        if CACHE_URL.startswith(("redis://", "rediss://"))
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "TIMEOUT": 600}
-    )
+    "default": {
+        **(
+            {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL, "TIMEOUT": 3600}
+            if CACHE_URL.startswith(("redis://", "rediss://"))
+            else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "TIMEOUT": 600}
+        ),
+        "KEY_PREFIX": CACHE_KEY_PREFIX,
+    }
 }
 
 # Whole public pages for anonymous readers, until the corpus changes

@@ -1,6 +1,7 @@
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -26,15 +27,55 @@ def test_check_deploy_is_clean_under_production_settings():
         "DJANGO_ALLOWED_HOSTS": "corpus.example.org",
         "DJANGO_STATIC_MANIFEST": "1",
         "DJANGO_SECURE_SSL_REDIRECT": "",  # the production default
+        "CACHE_URL": "redis://127.0.0.1:6379/15",
+        "PAGE_CACHE_SECONDS": "600",
     }
-    result = subprocess.run(
+    result = check_deploy(env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def check_deploy(env):
+    return subprocess.run(
         [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "check", "--deploy", "--fail-level", "WARNING"],
         env=env,
         capture_output=True,
         text=True,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_check_deploy_refuses_a_page_cache_in_each_process():
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "x7Hq2-production-like-secret-key-with-enough-entropy-9f3kQ0pLm4zR8tYw",
+        "DJANGO_ALLOWED_HOSTS": "corpus.example.org",
+        "DJANGO_STATIC_MANIFEST": "1",
+        "DJANGO_SECURE_SSL_REDIRECT": "",
+        "CACHE_URL": "",
+        "PAGE_CACHE_SECONDS": "600",
+    }
+    result = check_deploy(env)
+    assert result.returncode != 0
+    assert "corpus.E001" in result.stderr and "Set CACHE_URL=redis://" in result.stderr
+    assert check_deploy({**env, "PAGE_CACHE_SECONDS": "0"}).returncode == 0
+
+
+def test_env_example_lists_every_setting_the_settings_read():
+    source = (Path(settings.BASE_DIR) / "corpus_site" / "settings.py").read_text()
+    read = set(re.findall(r'(?:os\.environ\.get|env_bool|env_int|env_list)\(\s*"([A-Z][A-Z0-9_]+)"', source))
+    example = (Path(settings.BASE_DIR) / ".env.example").read_text()
+    listed = set(re.findall(r"^([A-Z][A-Z0-9_]+)=", example, re.MULTILINE))
+    assert {"CACHE_URL", "PAGE_CACHE_SECONDS", "DATABASE_STATEMENT_TIMEOUT_MS", "CACHE_KEY_PREFIX"} <= read
+    assert read == listed, f"not in .env.example: {sorted(read - listed)}; not read: {sorted(listed - read)}"
+
+
+def test_the_cache_key_prefix_names_the_database(settings):
+    from django.core.cache import cache
+
+    assert settings.CACHES["default"]["KEY_PREFIX"] == settings.CACHE_KEY_PREFIX
+    assert settings.CACHE_KEY_PREFIX.startswith("corpus-")
+    assert cache.make_key("claims:corpus-version").startswith(settings.CACHE_KEY_PREFIX + ":")
 
 
 def test_settings_refuse_to_start_without_a_secret_in_production():
