@@ -37,5 +37,21 @@ def bump_on_commit():
     transaction.on_commit(_new)
 
 
+class CacheUnreachable(Exception):
+    """The version cannot move: a change made now would leave cached pages
+    from before it readable once the cache is back."""
+
+
+def check_movable():
+    """Raise CacheUnreachable unless the shared cache answers now: for a bulk
+    change to call before it commits (its bump comes after the commit)."""
+    try:
+        getattr(cache, "strict", cache).get(KEY)
+    except Exception as error:
+        raise CacheUnreachable(f"the shared cache (CACHE_URL) is unreachable: {error}") from error
+
+
 def _new():
-    cache.set(KEY, time.time_ns(), timeout=None)
+    # Strict where the cache fails open (corpus_site/cache.py): a version that
+    # cannot move must stop the change, or pages from before it outlive it.
+    getattr(cache, "strict", cache).set(KEY, time.time_ns(), timeout=None)

@@ -984,6 +984,10 @@ def load_corpus(
                 # The bulk writes bypassed the model signals: the public counts are
                 # counted again, committed with the claims they count.
                 counts.recount_all()
+                try:
+                    corpusversion.check_movable()
+                except corpusversion.CacheUnreachable as error:
+                    raise LoadFailed([LoadError("(cache)", "", "", f"{error}; nothing was loaded, try again")])
                 corpusversion.bump_on_commit()
         except _DryRunRollback:
             return report

@@ -225,7 +225,14 @@ CACHE_KEY_PREFIX = (
 CACHES = {
     "default": {
         **(
-            {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL, "TIMEOUT": 3600}
+            {
+                # Reads miss and writes drop while Redis is down (corpus_site/cache.py).
+                "BACKEND": "corpus_site.cache.FailOpenRedisCache",
+                "LOCATION": CACHE_URL,
+                "TIMEOUT": 3600,
+                # An unreachable host costs at most this, then 5 s of not asking.
+                "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+            }
             if CACHE_URL.startswith(("redis://", "rediss://"))
             else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "TIMEOUT": 600}
         ),
