@@ -27,6 +27,7 @@ from django.urls import reverse
 
 from . import corpusversion, counts
 from .models import Claim, Company, PublicCount, Source
+from .parameters import known
 from .querylimits import is_timeout, limited
 
 # Facets show this many values, and a "show all" link when there are more.
@@ -94,9 +95,7 @@ def query_string(params, remove=(), **changes):
 def narrowing(params):
     """The (key, value) pairs of params that narrow a list (not its sort or
     page, nor empty values), sorted."""
-    return sorted(
-        (key, value) for key in params if key not in IGNORED_PARAMS for value in params.getlist(key) if value.strip()
-    )
+    return sorted((key, value) for key, value in known(params) if key not in IGNORED_PARAMS and value.strip())
 
 
 def digest(pairs):
@@ -112,7 +111,7 @@ def filter_digest(params):
 
 def url_digest(params):
     """The digest of every parameter, sort and page included: for caching one page of a list."""
-    return digest(sorted((key, value) for key, values in params.lists() for value in values))
+    return digest(sorted(known(params)))
 
 
 def claim_list_url(**filters):

@@ -9,12 +9,16 @@ still being computed) and anything but a 200 are never cached.
 """
 
 import hashlib
+import json
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpResponsePermanentRedirect
 from django.utils.cache import patch_vary_headers
 
 from . import corpusversion
+from .parameters import known
 
 CACHED_TYPES = ("text/html", "application/json")
 
@@ -34,10 +38,15 @@ class AnonymousPageCacheMiddleware:
     def __call__(self, request):
         if not self.cacheable(request):
             return self.get_response(request)
-        # Hashed: a URL can be kilobytes long, a cache key should not be.
-        # The host too: pages carry absolute URLs (JSON-LD, API links).
-        path = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
-        key = f"claims:page:{corpusversion.current()}:{path}"
+        pairs = known(request.GET)
+        if len(pairs) != sum(len(values) for _, values in request.GET.lists()):
+            # Parameters no page reads: send the reader to the page without
+            # them, so that junk never mints a cache entry of its own.
+            return HttpResponsePermanentRedirect(request.path + (f"?{urlencode(pairs)}" if pairs else ""))
+        # The canonical request: host (pages carry absolute URLs), path and the
+        # known parameters, sorted; hashed, as a URL can be kilobytes long.
+        canonical = json.dumps([request.scheme, request.get_host(), request.path, sorted(pairs)])
+        key = f"claims:page:{corpusversion.current()}:{hashlib.sha256(canonical.encode()).hexdigest()}"
         response = cache.get(key)
         if response is not None:
             response["X-Page-Cache"] = "hit"
