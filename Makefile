@@ -12,11 +12,16 @@ JAVA := /usr/bin/java
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q
 
-.PHONY: install install-test run serve test test-sqlite test-postgres lint format check bench clean
+.PHONY: install install-dev install-test run serve test test-sqlite test-postgres lint format check bench clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# The site needs the runtime requirements only; the tests add the dev ones.
+$(VENV)/.installed: requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=python3"; exit 1; }
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
@@ -35,7 +40,8 @@ $(JAVA):
 
 # Running the site needs only the Python packages; the tests need the browser tools too.
 install: $(VENV)/.installed
-install-test: install node_modules/.installed $(CHROMIUM) $(JAVA)
+install-dev: $(VENV)/.installed-dev
+install-test: install-dev node_modules/.installed $(CHROMIUM) $(JAVA)
 
 ## Set up and serve the site on SQLite with the seed corpus, at http://127.0.0.1:8000/
 run: install
@@ -62,11 +68,11 @@ test-sqlite: install-test
 test-postgres: install-test
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: install
+format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
