@@ -208,7 +208,7 @@ class SourceAdminForm(forms.ModelForm):
 
 
 @admin.register(Source)
-class SourceAdmin(ScalableAdmin):
+class SourceAdmin(ScalableAdmin, SimpleHistoryAdmin):
     form = SourceAdminForm
     list_display = ["title", "key", "kind", "published_display", "publisher", "has_text"]
     list_filter = ["kind"]
@@ -239,8 +239,13 @@ class SourceAdmin(ScalableAdmin):
         form.may_replace_text = request.user.has_perm("claims.publish_claim")
         return form
 
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if "key" in self.get_readonly_fields(request, obj) else super().get_prepopulated_fields(request, obj)
+
     def get_readonly_fields(self, request, obj=None):
         readonly = ["text_status", "text_file"]
+        if obj is not None and obj.claims.public().exists():
+            readonly.append("key")  # fixture files and permalinks find the source by it (Source.refuse_key_change)
         if not request.user.has_perm("claims.publish_claim"):
             readonly.append("unchecked_reason")  # publishing quotes unchecked is an editor's decision
         return readonly
@@ -271,8 +276,16 @@ class SourceAdmin(ScalableAdmin):
             held.sha256,
         )
 
+    def save_model(self, request, obj, form, change):
+        # Its text is not part of the fixture record: only the record's fields count as an edit.
+        if change and set(form.changed_data) - {"text_upload", "text_paste"}:
+            obj.admin_changed_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        if change and any(f.new_objects or f.changed_objects or f.deleted_objects for f in formsets):
+            Source.objects.filter(pk=form.instance.pk).update(admin_changed_at=timezone.now())
         if form.extracted is None:
             return
         origin, name = form.text_origin

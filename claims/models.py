@@ -187,6 +187,11 @@ class Source(models.Model):
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set when a curator edits the source in the admin; load_corpus then
+    # refuses to overwrite it unasked (as for claims), and clears it.
+    admin_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["-published", "title"]
@@ -206,8 +211,27 @@ class Source(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        self.refuse_key_change()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return detail_url("claims:source-detail", self.key)
+
+    def refuse_key_change(self):
+        """A source's key is how fixture files find it, and part of its claims'
+        addresses: once it has published claims it never changes (a renamed
+        key made the next load create every claim again)."""
+        if self.pk is None:
+            return
+        old = Source.objects.filter(pk=self.pk).values_list("key", flat=True).first()
+        if old is not None and old != self.key and Claim.objects.filter(source_id=self.pk).public().exists():
+            raise ValidationError(
+                {
+                    "key": f"The key '{old}' cannot change: published claims come from this source, and fixture "
+                    "files find it by its key."
+                }
+            )
 
     @property
     def published_display(self):
