@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from . import corpusversion, counts, evidence, sourcetexts, summaries, textextract
 from .bulkwrite import RowWriter, allocate_ids, written_fields
+from .exports import claim_record, claims_for_export
 from .models import (
     QUOTE_MIN_WORDS,
     QUOTE_WORD,
@@ -797,8 +798,6 @@ class Loader:
     @staticmethod
     def holds_admin_version(pk, digest, source_key):
         """Does the file's record say what the claim says now, after admin edits?"""
-        from .exports import claim_record, claims_for_export  # exports is above the loader: see its import
-
         claim = claims_for_export(Claim.objects.filter(pk=pk)).get()
         return record_hash(claim_record(claim), source_key) == digest
 
