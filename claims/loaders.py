@@ -12,6 +12,7 @@ LoadFailed carrying every LoadError. The management command is a thin shell.
 
 import hashlib
 import json
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -23,7 +24,7 @@ import ijson
 import jsonschema
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from . import corpusversion, counts, evidence, sourcetexts, summaries, textextract
@@ -662,9 +663,12 @@ class Loader:
         sha = file_sha256(fixture.path)
         existing = {
             key: (pk, digest, admin_changed_at)
-            for key, pk, digest, admin_changed_at in Claim.objects.filter(source=source).values_list(
-                "key", "pk", "record_sha256", "admin_changed_at"
-            )
+            # Locked (PostgreSQL) until the load commits: an admin save of one of
+            # these claims either committed before, and its admin_changed_at is
+            # read here, or waits for the load; none is overwritten unseen.
+            for key, pk, digest, admin_changed_at in Claim.objects.select_for_update()
+            .filter(source=source)
+            .values_list("key", "pk", "record_sha256", "admin_changed_at")
         }
         seen = set()
         batch = []
@@ -1005,8 +1009,7 @@ def load_corpus(
                 if connection.vendor == "postgresql":
                     # Readers keep seeing the previous corpus until the commit; this
                     # only guards against two loads interleaving.
-                    with connection.cursor() as cursor:
-                        cursor.execute("SELECT pg_advisory_xact_lock(482910)")
+                    wait_for_other_loads()
                 loader = Loader(texts_dir, dry_run, remove_missing, overwrite_admin_edits, progress)
                 # The loader applies the publishing rule to every quote itself.
                 with counts.deferred(), evidence.changing_evidence(evidence.LOADER):
@@ -1023,8 +1026,42 @@ def load_corpus(
                 corpusversion.bump_on_commit()
         except _DryRunRollback:
             return report
+        except DatabaseError as error:
+            # Locked by another load, unreachable, full, crashed: nothing was
+            # written (the transaction rolled back); say so, no traceback.
+            raise LoadFailed([LoadError("(database)", "", "", database_problem(error))]) from error
         summaries.refresh()
     return report
+
+
+def database_problem(error):
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if "database is locked" in text or "lock timeout" in text:
+        return BUSY
+    return f"the database failed ({text}); nothing was loaded"
+
+
+# How long a load waits for another one to finish before it stops.
+LOAD_WAIT_SECONDS = 60
+BUSY = (
+    "another load_corpus (or a long admin change) is writing to the database; nothing was loaded: "
+    "try again when it has finished"
+)
+
+
+def wait_for_other_loads():
+    """PostgreSQL: one load at a time (an advisory lock held until commit),
+    waiting a bounded time. SQLite needs none: its write lock is taken when
+    the transaction begins (transaction_mode IMMEDIATE, timeout in settings)."""
+    deadline = time.monotonic() + LOAD_WAIT_SECONDS
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(482910)")
+            if cursor.fetchone()[0]:
+                return
+            if time.monotonic() > deadline:
+                raise LoadFailed([LoadError("(database)", "", "", BUSY)])
+            time.sleep(0.5)
 
 
 def _claim_ref(target, own_source):

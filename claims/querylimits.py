@@ -35,6 +35,14 @@ def is_timeout(error):
     return "statement timeout" in text or "interrupted" in text or type(error.__cause__).__name__ == "QueryCanceled"
 
 
+def is_busy(error):
+    """Whether a database error is a write that waited too long for another
+    (load_corpus holds SQLite's write lock, or PostgreSQL rows, until it commits)."""
+    if not isinstance(error, OperationalError):
+        return False
+    return "database is locked" in str(error) or type(error.__cause__).__name__ == "LockNotAvailable"
+
+
 @receiver(connection_created)
 def limit_statement_time(sender, connection, **kwargs):
     install(connection, settings.DATABASE_STATEMENT_TIMEOUT_MS)
@@ -56,6 +64,8 @@ def install(connection, milliseconds):
     if connection.vendor == "postgresql":
         with connection.connection.cursor() as cursor:
             cursor.execute(f"SET statement_timeout = {int(milliseconds)}")
+            # A write waiting for rows a load holds gives up sooner, and says why.
+            cursor.execute(f"SET lock_timeout = {int(milliseconds)}")
     elif connection.vendor == "sqlite":
         # One clock per DatabaseWrapper, kept across reconnections (SQLite
         # reconnects every request); each new sqlite3 connection gets a handler.
@@ -119,6 +129,9 @@ class SlowQueryMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        if is_busy(exception):
+            body = render_to_string("claims/busy.html", request=request)
+            return HttpResponse(body, status=503, headers={"Retry-After": "60"})
         if is_timeout(exception):
             body = render_to_string("claims/too_slow.html", request=request)
             return HttpResponse(body, status=503, headers={"Retry-After": "30"})
