@@ -785,7 +785,29 @@ class ClaimAdmin(ScalableAdmin, SimpleHistoryAdmin):
             claim = self.get_object(request, unquote(object_id))
             if claim is None or not self.has_change_permission(request, claim):
                 raise PermissionDenied
+        request.reverting_to = version_id
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        version = getattr(request, "reverting_to", None)
+        record = Claim.history.filter(history_id=version).first() if version else None
+        if record is None:
+            return form
+        # django-simple-history's revert form shows a claim's tags as they are
+        # now: show them as that version had them, so that a revert restores them.
+        tags = {
+            "companies": [row.company_id for row in record.companies.all()],
+            "topics": [row.topic_id for row in record.topics.all()],
+        }
+
+        class RevertForm(form):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                if not self.is_bound:
+                    self.initial.update(tags)
+
+        return RevertForm
 
     # Buttons on the change page: "Save and submit for review", "Save and publish".
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):

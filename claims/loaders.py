@@ -22,9 +22,11 @@ from pathlib import Path
 import fastjsonschema
 import ijson
 import jsonschema
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from . import corpusversion, counts, evidence, sourcetexts, summaries, textextract
@@ -381,6 +383,7 @@ class Loader:
         )
         self.new_texts = {}  # source key -> (Source, SourceText, fixture file) stored by this load
         self.relations = []  # (file, pointer, from claim id, relation records, own source key)
+        self.written_ids = []  # claims created or updated by this load
 
     # errors
 
@@ -878,6 +881,7 @@ class Loader:
             self.report.count("claim", "created", len(new))
         self.writers["companies"].write(company_rows)
         self.writers["topics"].write(topic_rows)
+        self.written_ids += [item[0].pk for item in batch]
         self.report.count("citation", "created", len(citations))
         return len(batch)
 
@@ -886,6 +890,7 @@ class Loader:
         stay) and drop the rows that write_claims writes anew."""
         for claim in claims:
             claim._change_reason = self.change_reason(file)
+            claim._history_date = self.now  # record_tag_history() finds the record by it
             claim.save(update_fields=UPDATED_FIELDS)
         ids = [claim.pk for claim in claims]
         old_citations = Citation.objects.filter(claim_id__in=ids)
@@ -898,6 +903,33 @@ class Loader:
             published_at=self.now
         )
         self.report.count("claim", "updated", len(claims))
+
+    def record_tag_history(self):
+        """Each claim this load wrote: its companies and topics as they now are,
+        in the history record this load made for it (the admin's history and
+        its revert read them there). A new claim's record was written by COPY,
+        with no tags; an updated one's by save(), with the tags from before."""
+        history = Claim.history.model
+        for start in range(0, len(self.written_ids), BATCH_SIZE):
+            ids = self.written_ids[start : start + BATCH_SIZE]
+            latest = dict(
+                history.objects.filter(id__in=ids, history_date=self.now)
+                .values("id")
+                .annotate(latest=Max("history_id"))
+                .values_list("id", "latest")
+            )
+            for name in ("companies", "topics"):
+                through = getattr(Claim, name).through
+                m2m_history = _m2m_history_model(name)
+                m2m_history.objects.filter(history_id__in=latest.values()).delete()
+                target = through._meta.get_field(_TAG_FIELDS[name]).attname
+                m2m_history.objects.bulk_create(
+                    [
+                        m2m_history(history_id=latest[row["claim_id"]], **row)
+                        for row in through.objects.filter(claim_id__in=latest).values("id", "claim_id", target)
+                    ],
+                    batch_size=BATCH_SIZE,
+                )
 
     @cached_property
     def writers(self):
@@ -981,6 +1013,8 @@ class Loader:
             self.load_relations()
         if not self.errors:
             self.reverify_new_texts()
+        if not self.errors:
+            self.record_tag_history()
         if self.errors:
             raise LoadFailed(self.errors)
         return self.report
@@ -1062,6 +1096,14 @@ def wait_for_other_loads():
             if time.monotonic() > deadline:
                 raise LoadFailed([LoadError("(database)", "", "", BUSY)])
             time.sleep(0.5)
+
+
+_TAG_FIELDS = {"companies": "company", "topics": "topic"}
+
+
+def _m2m_history_model(name):
+    """django-simple-history's table of a claim's companies or topics per history record."""
+    return apps.get_model("claims", f"HistoricalClaim_{name}")
 
 
 def _claim_ref(target, own_source):

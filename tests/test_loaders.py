@@ -311,3 +311,36 @@ def test_a_nul_character_is_refused_naming_the_field_on_both_databases(tmp_path)
         "contains a NUL character (U+0000), which the corpus cannot store",
     )
     assert not Claim.objects.exists()
+
+
+def test_history_records_the_tags_each_load_gave_a_claim(tmp_path, client, editor):
+    fixtures, texts = fixture_tree(tmp_path)
+    load(fixtures, texts)
+    claim = Claim.objects.get(key="alibaba-cloud-share-2019")
+    first = claim.history.latest()
+    assert [c.company.slug for c in first.companies.all()] == ["alibaba"]
+    assert [t.topic.slug for t in first.topics.all()] == ["cloud-computing"]
+
+    data = source_copy()
+    data["claims"][0]["companies"] = ["tencent"]
+    data["claims"][0]["topics"] = ["fintech"]
+    write_source(fixtures, data)
+    load(fixtures, texts)
+    second = claim.history.latest()
+    assert second.history_id != first.history_id
+    assert [c.company.slug for c in second.companies.all()] == ["tencent"]
+    assert [t.topic.slug for t in second.topics.all()] == ["fintech"]
+
+    # The admin's revert to the first version restores its tags, and not its workflow.
+    client.force_login(editor)
+    url = f"/admin/claims/claim/{claim.pk}/history/{first.history_id}/"
+    form = client.get(url).context["adminform"].form
+    alibaba, cloud = Company.objects.get(slug="alibaba"), Topic.objects.get(slug="cloud-computing")
+    assert (form.initial["companies"], form.initial["topics"]) == ([alibaba.pk], [cloud.pk])
+    posted = {name: value for name, value in form.initial.items() if value is not None and name in form.fields}
+    posted.update(companies=[alibaba.pk], topics=[cloud.pk], source=claim.source_id)
+    posted = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in posted.items()}
+    response = client.post(url, posted)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    claim.refresh_from_db()
+    assert [c.slug for c in claim.companies.all()] == ["alibaba"] and claim.status == "published"
