@@ -13,6 +13,10 @@ the cache emptied instead). Meanwhile it loads a new synthetic source of --new-c
 polls, in its own transactions, how many claims of that source a reader
 sees: it must always be 0 or all of them. Prints req/s, latency
 percentiles, non-2xx responses, and the reader's observations.
+
+--hostile N adds N connections that put a random unknown parameter on
+every request (as a scraper or an attacker might); run with and without it
+and compare the other clients' p99.
 """
 
 import argparse
@@ -50,6 +54,20 @@ request = function()
 end
 """
 
+# A hostile client: the same pages, each with a parameter no page reads and a
+# new random value every time (claims/parameters.py sends it to the page
+# without it, rather than minting a cache entry per request).
+HOSTILE_LUA = """
+paths = {%s}
+counter = 0
+request = function()
+  counter = counter + 1
+  local path = paths[(counter %% #paths) + 1]
+  local sep = string.find(path, "?", 1, true) and "&" or "?"
+  return wrk.format("GET", path .. sep .. "zz=" .. math.random(1, 1000000000))
+end
+"""
+
 PATHS = [
     "/",
     "/?kind=event",
@@ -80,6 +98,14 @@ def main():
     parser.add_argument(
         "--cold", action="store_true", help="Empty the shared cache (CACHE_URL) first and skip the warm-up."
     )
+    parser.add_argument(
+        "--hostile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="Also N connections adding a random unknown parameter to every request; compare the other "
+        "clients' p99 with a run without.",
+    )
     args = parser.parse_args()
     seconds = min(args.seconds, 120)
     url = os.environ["DATABASE_URL"]
@@ -95,6 +121,7 @@ def main():
     # The synthetic vocabularies use their own slugs: load them too (unchanged after the first run).
     source_file.write_text(content)
     (workdir / "load.lua").write_text(LUA % (", ".join(f'"{p}"' for p in paths), UNCACHED))
+    (workdir / "hostile.lua").write_text(HOSTILE_LUA % ", ".join(f'"{p}"' for p in paths))
 
     observed, stop = set(), threading.Event()
 
@@ -140,6 +167,25 @@ def main():
             stdout=subprocess.PIPE,
             text=True,
         )
+        hostile = (
+            subprocess.Popen(
+                [
+                    "wrk",
+                    "-t1",
+                    f"-c{args.hostile}",
+                    f"-d{seconds}s",
+                    "--timeout",
+                    "10s",
+                    "-s",
+                    str(workdir / "hostile.lua"),
+                    f"http://127.0.0.1:{PORT}/",
+                ],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            if args.hostile
+            else None
+        )
         thread = threading.Thread(target=reader, daemon=True)
         thread.start()
         time.sleep(min(5, seconds / 4))
@@ -155,6 +201,7 @@ def main():
         load_seconds = time.perf_counter() - started
         load_ended = time.time()
         out, _ = wrk.communicate(timeout=seconds + 60)
+        hostile_out = hostile.communicate(timeout=seconds + 60)[0] if hostile else ""
         time.sleep(0.5)
         stop.set()
         thread.join(timeout=5)
@@ -164,6 +211,12 @@ def main():
         log.close()
 
     print(out)
+    if hostile_out:
+        rate = re.search(r"Requests/sec:\s+([\d.]+)", hostile_out)
+        print(
+            f"hostile client ({args.hostile} connections, random unknown parameters): "
+            f"{rate.group(1) if rate else '?'} req/s (redirects to the page without them)"
+        )
     report_server_times(log_path, load_started, load_ended)
     rate = re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
