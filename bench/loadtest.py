@@ -151,41 +151,8 @@ def main():
                 for cookie in ("", UNCACHED):
                     timed_get(path, cookie)
             print(f"warm-up: {len(paths) * 2} requests in {time.perf_counter() - warm_started:.1f}s")
-        wrk = subprocess.Popen(
-            [
-                "wrk",
-                "-t2",
-                f"-c{args.clients}",
-                f"-d{seconds}s",
-                "--latency",
-                "--timeout",
-                "10s",
-                "-s",
-                str(workdir / "load.lua"),
-                f"http://127.0.0.1:{PORT}/",
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        hostile = (
-            subprocess.Popen(
-                [
-                    "wrk",
-                    "-t1",
-                    f"-c{args.hostile}",
-                    f"-d{seconds}s",
-                    "--timeout",
-                    "10s",
-                    "-s",
-                    str(workdir / "hostile.lua"),
-                    f"http://127.0.0.1:{PORT}/",
-                ],
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            if args.hostile
-            else None
-        )
+        wrk = start_wrk(2, args.clients, seconds, workdir / "load.lua", "--latency")
+        hostile = start_wrk(1, args.hostile, seconds, workdir / "hostile.lua") if args.hostile else None
         thread = threading.Thread(target=reader, daemon=True)
         thread.start()
         time.sleep(min(5, seconds / 4))
@@ -227,6 +194,25 @@ def main():
     print(f"claims of the new source seen by a reader: {sorted(observed)} (must be only 0 and {args.new_claims})")
     if not observed <= {0, args.new_claims}:
         raise SystemExit("a reader saw a half-loaded source")
+
+
+def start_wrk(threads, connections, seconds, script, *options):
+    return subprocess.Popen(
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            *options,
+            "--timeout",
+            "10s",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{PORT}/",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
 
 
 def empty_cache():
