@@ -48,17 +48,15 @@ class Reverified:
         return f"{self.checked} quote(s) verified again: {states}{moved}{pages}."
 
 
-def _citations_of(source):
-    return Citation.objects.filter(source=source).select_related("claim", "source").order_by("id")
-
-
-def reverify(source, searchable, now=None):
-    """Verify every quote citing `source` against `searchable` (a
-    quotes.SourceText, or None) without writing: (Reverified, rows to write,
-    messages for published claims that would lose their check)."""
+def reverify(source, searchable, now=None, citations=None):
+    """Verify every quote citing `source` (or those of `citations`, a queryset)
+    against `searchable` (a quotes.SourceText, or None) without writing:
+    (Reverified, rows to write, messages for published claims that would lose
+    their check)."""
     now = now or timezone.now()
     result, rows, refused = Reverified(), [], []
-    for citation in _citations_of(source):
+    citations = Citation.objects.filter(source=source) if citations is None else citations
+    for citation in citations.select_related("claim", "source").order_by("id"):
         before = citation.verification
         was_publishable = citation.is_publishable
         placed = (citation.position, citation.prefix, citation.suffix, citation.page)
