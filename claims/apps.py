@@ -7,6 +7,6 @@ class ClaimsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from corpus_site import checks  # noqa: F401  (register the deploy checks)
+        from corpus_site import checks, logins  # noqa: F401  (the deploy checks; login logs)
 
-        from . import querylimits, signals  # noqa: F401  (connect their signal receivers)
+        from . import changes, querylimits  # noqa: F401  (connect their signal receivers)

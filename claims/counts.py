@@ -7,7 +7,7 @@ Who keeps them exact:
   signals: they call recount_all() inside their transaction (deferred()
   holds back the per-change recounts meanwhile);
 - everything else (the admin, the shell) goes through the model signals
-  in claims/signals.py, which recount just the values a change touched,
+  in claims/changes.py, which recount just the values a change touched,
   in the same transaction, with index-backed counts.
 
 Readers ask counts(facet): {value: count}, or None while the table is

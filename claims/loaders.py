@@ -25,11 +25,11 @@ import jsonschema
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection
 from django.db.models import Max
 from django.utils import timezone
 
-from . import corpusversion, counts, evidence, sourcetexts, summaries, textextract
+from . import changes, corpusversion, evidence, sourcetexts, summaries, textextract
 from .bulkwrite import RowWriter, allocate_ids, written_fields
 from .exports import claim_record, claims_for_export
 from .models import (
@@ -1041,27 +1041,22 @@ def load_corpus(
     # than in some reader's request.
     with summaries.refreshing():
         try:
-            with transaction.atomic():
+            # The bulk writes bypass the model signals, and the loader applies
+            # the publishing rule to every quote itself: the write door
+            # recounts, checks the cache and moves the version once, at commit.
+            with changes.bulk_change():
                 if connection.vendor == "postgresql":
                     # Readers keep seeing the previous corpus until the commit; this
                     # only guards against two loads interleaving.
                     wait_for_other_loads()
                 loader = Loader(texts_dir, dry_run, remove_missing, overwrite_admin_edits, progress)
-                # The loader applies the publishing rule to every quote itself.
-                with counts.deferred(), evidence.changing_evidence(evidence.LOADER):
-                    report = loader.run(paths)
+                report = loader.run(paths)
                 if dry_run:
                     raise _DryRunRollback
-                # The bulk writes bypassed the model signals: the public counts are
-                # counted again, committed with the claims they count.
-                counts.recount_all()
-                try:
-                    corpusversion.check_movable()
-                except corpusversion.CacheUnreachable as error:
-                    raise LoadFailed([LoadError("(cache)", "", "", f"{error}; nothing was loaded, try again")])
-                corpusversion.bump_on_commit()
         except _DryRunRollback:
             return report
+        except corpusversion.CacheUnreachable as error:
+            raise LoadFailed([LoadError("(cache)", "", "", f"{error}; nothing was loaded, try again")])
         except DatabaseError as error:
             # Locked by another load, unreachable, full, crashed: nothing was
             # written (the transaction rolled back); say so, no traceback.

@@ -10,9 +10,8 @@ the end (writing only what differs), and the corpus version moves once.
 
 from django.conf import settings
 from django.core.management.commands import loaddata
-from django.db import transaction
 
-from claims import corpusversion, counts
+from claims import changes
 
 
 class Command(loaddata.Command):
@@ -22,9 +21,7 @@ class Command(loaddata.Command):
         enabled = getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
         settings.SIMPLE_HISTORY_ENABLED = False
         try:
-            with transaction.atomic(using=options.get("database")), counts.deferred():
+            with changes.bulk_change(using=options.get("database")):
                 super().handle(*fixture_labels, **options)
-                counts.recount_all()
-                corpusversion.bump_on_commit()
         finally:
             settings.SIMPLE_HISTORY_ENABLED = enabled

@@ -1,38 +1,50 @@
-"""Log every staff login, successful or not, with the client's address;
-tell caches of public counts when the corpus changes; and keep the
-precomputed public counts exact."""
+"""The one write door: what every change to the corpus must also update.
 
-import logging
+The public counts (claims/counts.py) and the corpus version that keys every
+cached page and count (claims/corpusversion.py) exist because of scale, and
+each change has to keep them true. There are two kinds of change:
 
-from django.contrib.auth.signals import user_logged_in, user_login_failed
+- **One change at a time** (the admin, the shell): the receivers below
+  recount just the values the change touched, in its own transaction, and
+  bump the version now and again at the commit.
+- **A change in bulk** (load_corpus, loaddata): inside bulk_change() the
+  receivers do nothing; at its end everything is recounted once, the cache
+  is checked (a version that cannot move refuses the change), and the
+  version moves once, after the commit — and not at all if it fails.
+
+Nothing else defers counts or bumps the version: tests/test_changes.py holds
+each rule.
+"""
+
+import contextlib
+
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
-from corpus_site.requestlog import client_ip
-
-from . import corpusversion, counts
+from . import corpusversion, counts, evidence
 from .models import Citation, Claim, Company, FullText, Source, Topic
 
-security_log = logging.getLogger("corpus.security")
+
+@contextlib.contextmanager
+def bulk_change(using=None):
+    """One transaction for a bulk writer (load_corpus, loaddata) that writes
+    rows past the model signals and verifies every quote itself. Raises
+    corpusversion.CacheUnreachable (and writes nothing) when the shared cache
+    cannot take the new version."""
+    with transaction.atomic(using=using), counts.deferred(), evidence.changing_evidence(evidence.LOADER):
+        yield
+        counts.recount_all()
+        corpusversion.check_movable()
+        corpusversion.bump_on_commit()
 
 
-@receiver(user_logged_in)
-def log_login(sender, request, user, **kwargs):
-    fields = {"event": "login", "username": user.get_username(), "client_ip": client_ip(request) if request else None}
-    security_log.info("login %s", fields["username"], extra={"fields": fields})
-
-
-@receiver(user_login_failed)
-def log_login_failure(sender, credentials, request=None, **kwargs):
-    username = credentials.get("username", "")
-    fields = {"event": "login_failed", "username": username, "client_ip": client_ip(request) if request else None}
-    security_log.warning("login failed %s", username, extra={"fields": fields})
+# -- one change at a time -------------------------------------------------------------------
 
 
 def bump_version(**kwargs):
-    """A change the public may see: a new corpus version. Not inside a bulk
-    change (counts.deferred(): load_corpus, loaddata), which bumps the
-    version once, when it commits, and not at all when it fails."""
+    """A change the public may see: a new corpus version. Not inside
+    bulk_change(), which bumps the version once, when it commits."""
     if counts.tracking():
         corpusversion.bump()
 
