@@ -528,17 +528,13 @@ class Loader:
         held = FullText.objects.filter(source=source).values_list("sha256", flat=True).first()
         if held == FullText.digest(extracted.text):
             return
-        FullText.objects.update_or_create(
-            source=source,
-            defaults={
-                "text": extracted.text,
-                "sha256": FullText.digest(extracted.text),
-                "origin": FullText.Origin.FIXTURE,
-                "origin_name": name,
-                "page_map": [list(entry) for entry in extracted.page_map],
-                "added_at": self.now,
-                "added_by": None,
-            },
+        sourcetexts.store(
+            source,
+            extracted.text,
+            origin=FullText.Origin.FIXTURE,
+            origin_name=name,
+            page_map=extracted.page_map,
+            at=self.now,
         )
         self.held.add(key)
         self.new_texts[key] = (source, searchable, file)

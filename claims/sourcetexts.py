@@ -105,6 +105,14 @@ def set_text(source, text, *, origin, origin_name="", page_map=(), user=None):
             + "; ".join(refused)
             + ". Retract those claims first, or check that this is the right text."
         )
+    store(source, text, origin=origin, origin_name=origin_name, page_map=page_map, user=user)
+    write_verifications(rows)
+    return result
+
+
+def store(source, text, *, origin, origin_name="", page_map=(), user=None, at=None):
+    """Write the source's text (its history keeps the one it replaces). Only
+    through set_text() or the loader, which verify the quotes against it."""
     FullText.objects.update_or_create(
         source=source,
         defaults={
@@ -113,9 +121,7 @@ def set_text(source, text, *, origin, origin_name="", page_map=(), user=None):
             "origin": origin,
             "origin_name": origin_name[:255],
             "page_map": [list(entry) for entry in page_map],
-            "added_at": timezone.now(),
+            "added_at": at or timezone.now(),
             "added_by": user,
         },
     )
-    write_verifications(rows)
-    return result
