@@ -375,8 +375,9 @@ class CitationInline(admin.StackedInline):
     fields = ["source", "quote", "locator", "checked", "unchecked_reason"]
 
     def get_queryset(self, request):
-        # The check panel compares fuzzy quotes with their source's text: one query for all.
-        return super().get_queryset(request).select_related("source__fulltext")
+        # The check panel compares fuzzy quotes with their source's text and says
+        # who supplied that text: one query for all.
+        return super().get_queryset(request).select_related("source__fulltext__added_by")
 
     def get_readonly_fields(self, request, obj=None):
         if request.user.has_perm("claims.publish_claim"):
@@ -408,7 +409,7 @@ class CitationInline(admin.StackedInline):
                 if obj.page_disagrees
                 else ""
             )
-            return format_html("{}: {}.{}", status, obj.public_label, page)
+            return format_html("{}: {}{}.{}", status, obj.public_label, text_provenance(obj), page)
         if obj.verification == Citation.Verification.NO_TEXT:
             return format_html(
                 '{}: {}. <a href="{}">Give the source its text</a>.',
@@ -417,6 +418,22 @@ class CitationInline(admin.StackedInline):
                 reverse("admin:claims_source_change", args=[obj.source_id]),
             )
         return format_html("{}: {}.{}", status, obj.blocking_reason, source_words(obj))
+
+
+def text_provenance(citation):
+    """Whose text a quote was checked against: a curator supplies a source's
+    text, so the editor who publishes sees where it came from."""
+    held = getattr(citation.source, "fulltext", None)
+    if held is None:
+        return ""
+    name = f" “{held.origin_name}”" if held.origin_name else ""
+    return format_html(
+        " ({}{} by {} on {})",
+        held.get_origin_display(),
+        name,
+        held.added_by or "load_corpus",
+        f"{held.added_at:%Y-%m-%d}",
+    )
 
 
 def word_diff(typed, actual):

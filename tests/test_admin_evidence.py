@@ -659,3 +659,12 @@ def test_a_sources_reason_covers_its_quotes_in_the_admin_too(client, curator, ed
     client.force_login(editor)
     client.post(change_url(claim), {**change_data(claim), "_publish": "1"})
     assert Claim.objects.get(pk=claim.pk).status == Claim.Status.PUBLISHED
+
+
+def test_the_editor_sees_whose_text_a_quote_was_checked_against(client, curator, editor, report):
+    client.force_login(curator)
+    upload(client, report, "cloud.txt", TEXT.encode())
+    claim = add_claim(client, report, QUOTE)
+    client.force_login(editor)
+    page = client.get(change_url(claim)).content.decode()
+    assert "checked against the source text (uploaded file “cloud.txt” by curator on" in page
