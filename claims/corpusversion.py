@@ -54,4 +54,7 @@ def check_movable():
 def _new():
     # Strict where the cache fails open (corpus_site/cache.py): a version that
     # cannot move must stop the change, or pages from before it outlive it.
-    getattr(cache, "strict", cache).set(KEY, time.time_ns(), timeout=None)
+    try:
+        getattr(cache, "strict", cache).set(KEY, time.time_ns(), timeout=None)
+    except Exception as error:  # redis-py's ConnectionError, TimeoutError…
+        raise CacheUnreachable(f"the shared cache (CACHE_URL) is unreachable: {error}") from error

@@ -26,6 +26,8 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.connection import ConnectionProxy
 
+from . import corpusversion
+
 
 def is_timeout(error):
     """Whether a database error is a cancelled slow statement."""
@@ -129,6 +131,10 @@ class SlowQueryMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        if isinstance(exception, corpusversion.CacheUnreachable):
+            # A change whose version cannot move is refused (claims/corpusversion.py).
+            body = render_to_string("claims/cache_down.html", request=request)
+            return HttpResponse(body, status=503, headers={"Retry-After": "60"})
         if is_busy(exception):
             body = render_to_string("claims/busy.html", request=request)
             return HttpResponse(body, status=503, headers={"Retry-After": "60"})
