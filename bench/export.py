@@ -54,8 +54,8 @@ def export(format, query):
     import corpus_site.wsgi
 
     application = corpus_site.wsgi.application
-    from claims.filters import ClaimFilterSet
     from claims.models import Claim
+    from claims.public.filters import ClaimFilterSet
 
     environ = {
         "REQUEST_METHOD": "GET",

@@ -11,7 +11,7 @@ common (~5% of claims) and many rare; 90% of claims are published, the rest
 drafts, claims in review or retracted.
 
 Rows are streamed with COPY (PostgreSQL) or executemany (SQLite) through
-claims.bulkwrite, with the search triggers off and the search index rebuilt
+claims.ingest.bulkwrite, with the search triggers off and the search index rebuilt
 once at the end — building a GIN index row by row during a bulk load is
 about ten times slower. The database must be migrated and empty of claims.
 """
@@ -36,9 +36,9 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from claims import counts  # noqa: E402
-from claims.bulkwrite import RowWriter  # noqa: E402
+from claims.ingest.bulkwrite import RowWriter  # noqa: E402
 from claims.models import Author, Citation, Claim, Company, Source, Topic  # noqa: E402
+from claims.scale import counts  # noqa: E402
 
 COMMON = ["platform", "market", "growth", "digital", "mobile", "users", "services", "investment"]
 RARE = [

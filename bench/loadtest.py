@@ -38,7 +38,7 @@ from bench.run import PORT, SERVER_ENV, ensure_wrk, start_server, timed_get
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# A session cookie sends a request past the page cache (claims/pagecache.py).
+# A session cookie sends a request past the page cache (claims/scale/pagecache.py).
 UNCACHED = "sessionid=loadtest-uncached"
 
 LUA = """

@@ -50,9 +50,9 @@ def scenarios():
     django.setup()
     from django.db.models import Count
 
-    from claims.filters import ClaimFilterSet
     from claims.models import Claim, Company, Topic
-    from claims.pagination import encode_cursor
+    from claims.public.filters import ClaimFilterSet
+    from claims.scale.pagination import encode_cursor
 
     public = Claim.objects.public()
     company = Company.objects.annotate(n=Count("claims")).order_by("-n").values_list("slug", flat=True)[0]
@@ -85,9 +85,9 @@ def facet_timings(repeats):
     from django.http import QueryDict
     from django.test.utils import CaptureQueriesContext
 
-    from claims.facets import ClaimFacets
-    from claims.filters import ClaimFilterSet
     from claims.models import Claim, Company, Topic
+    from claims.public.facets import ClaimFacets
+    from claims.public.filters import ClaimFilterSet
 
     company = Company.objects.annotate(n=Count("claims")).order_by("-n").values_list("slug", flat=True)[0]
     topic = Topic.objects.annotate(n=Count("claims")).order_by("-n").values_list("slug", flat=True)[0]

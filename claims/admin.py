@@ -26,9 +26,10 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import evidence, sourcetexts, textextract
-from .models import QUOTE_MAX_LENGTH, Author, Citation, Claim, ClaimRelation, Company, FullText, Source, Topic
-from .quotes import readable
+from claims import evidence
+from claims.ingest import sourcetexts, textextract
+from claims.models import QUOTE_MAX_LENGTH, Author, Citation, Claim, ClaimRelation, Company, FullText, Source, Topic
+from claims.quotes import readable
 
 # What only Claim.submit/publish/retract change: no form save, not even a revert, touches them.
 WORKFLOW_FIELDS = [

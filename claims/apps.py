@@ -7,6 +7,7 @@ class ClaimsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        # Connect the signal receivers: the write door's and the query time limit's.
+        from claims import changes  # noqa: F401
+        from claims.scale import querylimits  # noqa: F401
         from corpus_site import checks, logins  # noqa: F401  (the deploy checks; login logs)
-
-        from . import changes, querylimits  # noqa: F401  (connect their signal receivers)

@@ -1,7 +1,7 @@
 """The one write door: what every change to the corpus must also update.
 
-The public counts (claims/counts.py) and the corpus version that keys every
-cached page and count (claims/corpusversion.py) exist because of scale, and
+The public counts (claims/scale/counts.py) and the corpus version that keys every
+cached page and count (claims/scale/corpusversion.py) exist because of scale, and
 each change has to keep them true. There are two kinds of change:
 
 - **One change at a time** (the admin, the shell): the receivers below
@@ -22,8 +22,9 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
-from . import corpusversion, counts, evidence
-from .models import Citation, Claim, Company, FullText, Source, Topic
+from claims import evidence
+from claims.models import Citation, Claim, Company, FullText, Source, Topic
+from claims.scale import corpusversion, counts
 
 
 @contextlib.contextmanager
@@ -56,7 +57,7 @@ for through in (Claim.companies.through, Claim.topics.through):
     m2m_changed.connect(bump_version, sender=through, dispatch_uid=f"corpus-version-m2m-{through.__name__}")
 
 
-# -- exact public counts (claims/counts.py) ----------------------------------------
+# -- exact public counts (claims/scale/counts.py) ----------------------------------------
 # Each change recounts only the values it touched, in its own transaction:
 # the claim's companies, topics, source, kind and year before and after.
 

@@ -26,7 +26,7 @@ class IdArrayField(models.Field):
     """A sorted set of integer ids, in the row."""
 
     description = "A set of ids"
-    # Bulk writers leave the column out (claims.bulkwrite.written_fields).
+    # Bulk writers leave the column out (claims.ingest.bulkwrite.written_fields).
     maintained_by_database = True
 
     def __init__(self, *args, **kwargs):

@@ -27,9 +27,9 @@ from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from . import evidence
-from .fields import IdArrayField
-from .quotes import SourceText, verification_fields
+from claims import evidence
+from claims.fields import IdArrayField
+from claims.quotes import SourceText, verification_fields
 
 # A quote is a sentence or two, never a passage: short quotes keep the corpus
 # on the right side of fair use and make each citation checkable at a glance.
@@ -252,7 +252,7 @@ class FullText(models.Model):
 
     Never shown publicly: only quotes and their short context are. It gets
     here by upload or paste in the admin, or by load_corpus --texts DIR; a
-    new text re-verifies every citation of its source (claims/sourcetexts.py).
+    new text re-verifies every citation of its source (claims/ingest/sourcetexts.py).
     """
 
     class Origin(models.TextChoices):
@@ -1028,7 +1028,7 @@ class PublicCount(models.Model):
 
     Counting a million claims takes seconds, longer than a page may; these
     rows are kept exact instead, in the transaction of every change
-    (claims/counts.py). The row (total, "") says the table is complete;
+    (claims/scale/counts.py). The row (total, "") says the table is complete;
     without it readers count live.
     """
 

@@ -7,7 +7,7 @@ each request was served every page uncached and recounted every facet.
 tests/test_parameters.py checks the list against the FilterSets and views.
 """
 
-# The FilterSets' filters (claims/filters.py): what narrows or orders a list.
+# The FilterSets' filters (claims/public/filters.py): what narrows or orders a list.
 FILTERS = frozenset(
     {
         "q",

@@ -2,8 +2,9 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, register_converter
 from django.views.decorators.http import require_safe
 
-from . import downloads, views
-from .sitemaps import SITEMAPS
+from claims.dataout import downloads
+from claims.public import views
+from claims.public.sitemaps import SITEMAPS
 
 
 class TableFormat:

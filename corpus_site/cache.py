@@ -7,7 +7,7 @@ this process does not try again (an unreachable host would otherwise cost
 each request a timeout per cache call). `/healthz` says the cache is down.
 
 The one write that guards correctness is the corpus version
-(claims/corpusversion.py): a change the public may see must make every
+(claims/scale/corpusversion.py): a change the public may see must make every
 cached page older than it unreadable. That write goes through `strict`,
 which raises: a change whose version cannot move is refused, rather than
 leaving pages from before it to be served once the cache is back.

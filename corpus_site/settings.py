@@ -73,10 +73,10 @@ MIDDLEWARE = [
     "corpus_site.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
-    "claims.querylimits.SlowQueryMiddleware",
+    "claims.scale.querylimits.SlowQueryMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions and CSRF: a cached page is served without either.
-    "claims.pagecache.AnonymousPageCacheMiddleware",
+    "claims.scale.pagecache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -178,7 +178,7 @@ CORPUS_TEXTS_DIR = os.environ.get(
     str(BASE_DIR.parent / "shared" / "seeds") if (BASE_DIR.parent / "shared" / "seeds").is_dir() else "",
 )
 CORPUS_FIXTURES_DIR = BASE_DIR / "fixtures"
-# A source's text pasted in the admin can be megabytes (claims/textextract.py
+# A source's text pasted in the admin can be megabytes (claims/ingest/textextract.py
 # takes up to 20 MB files and 5M characters); Django's default is 2.5 MB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 21 * 1024 * 1024
 
@@ -210,7 +210,7 @@ LOGGING = {
 ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
 
 # A cache shared by every worker process keeps facet counts between requests
-# (invalidated through claims/corpusversion.py). Production: Redis, e.g.
+# (invalidated through claims/scale/corpusversion.py). Production: Redis, e.g.
 # CACHE_URL=redis://127.0.0.1:6379/1. Default: this process's memory, which
 # is right for one process (development, tests) and wrong for several.
 CACHE_URL = os.environ.get("CACHE_URL", "")
@@ -241,10 +241,10 @@ CACHES = {
 }
 
 # Whole public pages for anonymous readers, until the corpus changes
-# (claims/pagecache.py); 0 turns it off.
+# (claims/scale/pagecache.py); 0 turns it off.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600)
 
-# A time limit on every query (claims/querylimits.py): past it a facet says
+# A time limit on every query (claims/scale/querylimits.py): past it a facet says
 # "counts unavailable" and any other page answers 503. corpus_site/wsgi.py
 # sets it for web servers; commands (migrate, load_corpus) run without one.
 DATABASE_STATEMENT_TIMEOUT_MS = env_int("DATABASE_STATEMENT_TIMEOUT_MS", 0)

@@ -9,6 +9,6 @@ from .views import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path(settings.ADMIN_URL, admin.site.urls),
-    path("api/", include("claims.api")),
+    path("api/", include("claims.api.urls")),
     path("", include("claims.urls")),
 ]

@@ -12,7 +12,7 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "corpus_site.settings")
-# Web requests get a per-query time limit (claims/querylimits.py); set 0 to
+# Web requests get a per-query time limit (claims/scale/querylimits.py); set 0 to
 # turn it off. Management commands do not load this module.
 os.environ.setdefault("DATABASE_STATEMENT_TIMEOUT_MS", "3000")
 

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from claims import counts, evidence
+from claims import evidence
 from claims.accounts import create_staff_user
 from claims.models import Citation, Claim, Company, Source, Topic
+from claims.scale import counts
 
 
 def pytest_report_header(config):

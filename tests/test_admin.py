@@ -4,8 +4,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from claims.ingest.sourcetexts import set_text
 from claims.models import Author, Citation, Claim, ClaimRelation, Company, Source, Topic
-from claims.sourcetexts import set_text
 
 from .conftest import cite, make_claim
 

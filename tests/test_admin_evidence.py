@@ -13,9 +13,10 @@ from django.urls import reverse
 from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter
 
-from claims import evidence, textextract
+from claims import evidence
+from claims.ingest import textextract
+from claims.ingest.sourcetexts import set_text
 from claims.models import Citation, Claim, FullText, Source
-from claims.sourcetexts import set_text
 
 from .fixturefiles import numbered_pdf
 
@@ -581,7 +582,7 @@ def test_use_the_source_words_never_duplicates_a_citation(client, curator, held)
 
 
 def test_workflow_changes_in_the_admin_protect_a_loaded_claim_from_the_next_load(client, editor, tmp_path):
-    from claims.loaders import LoadFailed, load_corpus
+    from claims.ingest.loaders import LoadFailed, load_corpus
 
     from .fixturefiles import fixture_tree, source_copy, write_source
 
@@ -602,7 +603,7 @@ def test_workflow_changes_in_the_admin_protect_a_loaded_claim_from_the_next_load
 
 
 def test_an_unchanged_save_is_not_an_admin_edit(client, editor, tmp_path):
-    from claims.loaders import load_corpus
+    from claims.ingest.loaders import load_corpus
 
     from .fixturefiles import fixture_tree
 

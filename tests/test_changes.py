@@ -3,8 +3,9 @@
 import pytest
 from django.db import transaction
 
-from claims import changes, corpusversion, counts
+from claims import changes
 from claims.models import Claim, PublicCount
+from claims.scale import corpusversion, counts
 
 from .conftest import make_claim
 

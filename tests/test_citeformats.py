@@ -4,7 +4,7 @@ import json
 import bibtexparser
 import pytest
 
-from claims.citeformats import claim_bibtex, claim_csl, claim_ris, source_bibtex, source_csl, source_ris
+from claims.dataout.citeformats import claim_bibtex, claim_csl, claim_ris, source_bibtex, source_csl, source_ris
 from claims.models import Author, Claim, Source
 
 from .conftest import cite

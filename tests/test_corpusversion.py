@@ -3,8 +3,8 @@ admin save, once per load (after its commit), never for a failed load."""
 
 import pytest
 
-from claims import corpusversion
-from claims.loaders import LoadFailed, load_corpus
+from claims.ingest.loaders import LoadFailed, load_corpus
+from claims.scale import corpusversion
 
 from .fixturefiles import fixture_tree, source_copy, write_source
 

@@ -4,11 +4,11 @@ the unfiltered lists show."""
 import pytest
 from django.http import QueryDict
 
-from claims import counts
-from claims.facets import ClaimFacets
-from claims.filters import ClaimFilterSet
-from claims.loaders import load_corpus
+from claims.ingest.loaders import load_corpus
 from claims.models import Claim, PublicCount
+from claims.public.facets import ClaimFacets
+from claims.public.filters import ClaimFilterSet
+from claims.scale import counts
 
 from .conftest import make_claim
 from .fixturefiles import fixture_tree, source_copy, write_source

@@ -20,9 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from claims import evidence
-from claims.exports import CLAIM_COLUMNS, claim_row, claim_rows, claims_for_export
-from claims.filters import ClaimFilterSet
+from claims.ingest.exports import CLAIM_COLUMNS, claim_row, claim_rows, claims_for_export
 from claims.models import Author, Citation, Claim, Source
+from claims.public.filters import ClaimFilterSet
 
 from .conftest import add_published_claims, cite, make_claim
 
@@ -539,7 +539,7 @@ def test_a_slow_reader_is_not_cut_off_by_the_statement_time_limit(transactional_
     chunk's queries, never after the client's pause."""
     import time
 
-    from claims.querylimits import install
+    from claims.scale.querylimits import install
 
     add_published_claims(corpus, 120)
     corpus.market_2018.get_absolute_url()  # the URLconf's first import is not what this measures

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from claims.accounts import create_staff_user
-from claims.loaders import load_corpus
+from claims.ingest.loaders import load_corpus
 from claims.models import Claim, FullText
 
 from .fixturefiles import database_fingerprint

@@ -3,9 +3,9 @@
 import pytest
 from django.http import QueryDict
 
-from claims.facets import ClaimFacets, coverage_columns, coverage_rows, query_string, toggled, topic_counts
-from claims.filters import ClaimFilterSet, TopicTree
 from claims.models import Claim
+from claims.public.facets import ClaimFacets, coverage_columns, coverage_rows, query_string, toggled, topic_counts
+from claims.public.filters import ClaimFilterSet, TopicTree
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from claims.models import Claim, Company
-from claims.views import claims_about
+from claims.public.views import claims_about
 
 from .conftest import make_claim
 

@@ -5,7 +5,8 @@ import datetime
 import pytest
 from django.http import QueryDict
 
-from claims.filters import (
+from claims.models import Claim, Company, Source, Topic
+from claims.public.filters import (
     ClaimFilterSet,
     CompanyFilterSet,
     SourceFilterSet,
@@ -13,7 +14,6 @@ from claims.filters import (
     TopicTree,
     companies_named,
 )
-from claims.models import Claim, Company, Source, Topic
 
 from .conftest import cite
 
@@ -254,7 +254,7 @@ def test_topic_search(corpus):
 
 
 def test_partial_dates_are_parsed_as_periods():
-    from claims.filters import PartialDateField
+    from claims.public.filters import PartialDateField
 
     assert PartialDateField().clean("2018-Q3") == datetime.date(2018, 7, 1)
     assert PartialDateField(end=True).clean("2018-Q3") == datetime.date(2018, 9, 30)

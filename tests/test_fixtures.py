@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from claims.loaders import load_corpus
+from claims.ingest.loaders import load_corpus
 from claims.models import Citation, Claim, Company, Source, Topic
 
 pytestmark = pytest.mark.django_db

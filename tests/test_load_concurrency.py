@@ -8,8 +8,8 @@ from django.db import OperationalError, connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from claims import loaders
-from claims.querylimits import SlowQueryMiddleware
+from claims.ingest import loaders
+from claims.scale.querylimits import SlowQueryMiddleware
 
 from .fixturefiles import fixture_tree
 

@@ -4,7 +4,7 @@ import json
 import pytest
 from django.utils import timezone
 
-from claims.loaders import LoadFailed, load_corpus
+from claims.ingest.loaders import LoadFailed, load_corpus
 from claims.models import Citation, Claim, ClaimRelation, Company, FullText, Source, Topic
 
 from .fixturefiles import SOURCE_TEXT, database_fingerprint, fixture_tree, numbered_pdf, source_copy, write_source
@@ -286,7 +286,7 @@ def test_jsonl_files_stream(tmp_path):
 
 
 def test_large_json_files_stream(tmp_path, monkeypatch):
-    monkeypatch.setattr("claims.loaders.STREAM_THRESHOLD_BYTES", 10)
+    monkeypatch.setattr("claims.ingest.loaders.STREAM_THRESHOLD_BYTES", 10)
     fixtures, texts = fixture_tree(tmp_path)
     report = load(fixtures, texts)
     assert report.counts["claim"]["created"] == 3

@@ -3,9 +3,9 @@
 import pytest
 from django.http import QueryDict
 
-from claims.filters import SORTS, ClaimFilterSet
 from claims.models import Claim
-from claims.pagination import InvalidCursor, SortKey, capped_count, encode_cursor, paginate
+from claims.public.filters import SORTS, ClaimFilterSet
+from claims.scale.pagination import InvalidCursor, SortKey, capped_count, encode_cursor, paginate
 
 from .conftest import add_published_claims
 

@@ -28,7 +28,7 @@ from django.utils.regex_helper import normalize
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from claims.exports import FORMULA_PREFIXES, claim_row, claims_for_export, csv_lines
+from claims.ingest.exports import FORMULA_PREFIXES, claim_row, claims_for_export, csv_lines
 from claims.models import Author, Claim, ClaimRelation, Company, FullText, Source, Topic
 
 from .conftest import cite, make_claim

@@ -5,10 +5,10 @@ from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
-from claims import corpusversion
-from claims.filters import ClaimFilterSet
 from claims.models import Claim
-from claims.querylimits import install, is_timeout, limited, unlimited
+from claims.public.filters import ClaimFilterSet
+from claims.scale import corpusversion
+from claims.scale.querylimits import install, is_timeout, limited, unlimited
 
 from .conftest import make_claim
 
@@ -47,7 +47,7 @@ def test_a_facet_that_runs_out_of_time_says_so(tight_limit, client, published_cl
             cursor.execute(SLOW_SQL[connection.vendor])
         return []
 
-    monkeypatch.setattr("claims.facets.ClaimFacets.get_source_counts", slow)
+    monkeypatch.setattr("claims.public.facets.ClaimFacets.get_source_counts", slow)
     corpusversion.bump()
     response = client.get("/")
     assert response.status_code == 200
@@ -68,7 +68,7 @@ def test_a_facet_out_of_time_is_not_tried_again_by_every_request(tight_limit, cl
         return count
 
     for name in ("company", "topic", "source"):
-        monkeypatch.setattr(f"claims.facets.ClaimFacets.get_{name}_counts", slow(name))
+        monkeypatch.setattr(f"claims.public.facets.ClaimFacets.get_{name}_counts", slow(name))
     corpusversion.bump()
     page = client.get("/?kind=event").content.decode()
     # The first facet ran out of time; the page did not wait for the others.
@@ -86,7 +86,7 @@ def test_a_page_that_runs_out_of_time_answers_503(tight_limit, client, published
         with connection.cursor() as cursor:
             cursor.execute(SLOW_SQL[connection.vendor])
 
-    monkeypatch.setattr("claims.views.ClaimListView.get_count", slow)
+    monkeypatch.setattr("claims.public.views.ClaimListView.get_count", slow)
     response = client.get("/")
     assert response.status_code == 503 and response["Retry-After"] == "30"
     assert "took too long" in response.content.decode()
@@ -117,7 +117,7 @@ def test_facet_counts_are_cached_and_invalidated_on_publish(client, source, alib
 
 @pytest.mark.django_db
 def test_load_corpus_invalidates_cached_counts(tmp_path, client):
-    from claims.loaders import load_corpus
+    from claims.ingest.loaders import load_corpus
 
     from .fixturefiles import fixture_tree
 
@@ -172,10 +172,12 @@ def test_unlimited_lifts_the_limit_for_a_while(tight_limit, settings):
 def test_two_requests_do_not_count_the_same_facet_at_once(client, published_claim, monkeypatch):
     from django.core.cache import cache
 
-    from claims.facets import ClaimFacets
+    from claims.public.facets import ClaimFacets
 
     calls = []
-    monkeypatch.setattr("claims.facets.ClaimFacets.get_company_counts", lambda self, limit: calls.append(1) or [])
+    monkeypatch.setattr(
+        "claims.public.facets.ClaimFacets.get_company_counts", lambda self, limit: calls.append(1) or []
+    )
     corpusversion.bump()
     params = QueryDict("kind=event")
     facets = ClaimFacets(ClaimFilterSet(data=params, queryset=Claim.objects.public()), params)
@@ -191,7 +193,9 @@ def test_only_one_request_at_a_time_counts_facets(client, published_claim, monke
     from django.core.cache import cache
 
     calls = []
-    monkeypatch.setattr("claims.facets.ClaimFacets.get_company_counts", lambda self, limit: calls.append(1) or [])
+    monkeypatch.setattr(
+        "claims.public.facets.ClaimFacets.get_company_counts", lambda self, limit: calls.append(1) or []
+    )
     corpusversion.bump()
     cache.add("claims:facet-counting:0", 1)  # another request is counting facets
     assert "Counts unavailable" in client.get("/?kind=event").content.decode()

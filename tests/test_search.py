@@ -3,8 +3,9 @@
 import pytest
 from django.db import connection
 
-from claims import evidence, search
+from claims import evidence
 from claims.models import Claim
+from claims.public import search
 
 from .conftest import cite, make_claim
 

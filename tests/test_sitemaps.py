@@ -51,7 +51,7 @@ def test_a_retracted_claim_leaves_the_sitemap(client, corpus):
 
 
 def test_sections_are_split_and_run_constant_queries(client, corpus, monkeypatch):
-    monkeypatch.setattr("claims.sitemaps.PublicSitemap.limit", 2)
+    monkeypatch.setattr("claims.public.sitemaps.PublicSitemap.limit", 2)
     sections = locations(client, "/sitemap.xml")
     published = Claim.objects.public().count()
     assert sum("sitemap-claims.xml" in url for url in sections) == (published + 1) // 2

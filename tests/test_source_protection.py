@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 
-from claims.loaders import LoadFailed, load_corpus
+from claims.ingest.loaders import LoadFailed, load_corpus
 from claims.models import Claim, Source
 
 from .fixturefiles import fixture_tree

@@ -8,11 +8,11 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from claims import corpusversion, summaries
-from claims.facets import coverage_columns
-from claims.filters import TopicTree
-from claims.loaders import LoadFailed, load_corpus
+from claims.ingest.loaders import LoadFailed, load_corpus
 from claims.models import Claim
+from claims.public.facets import coverage_columns
+from claims.public.filters import TopicTree
+from claims.scale import corpusversion, summaries
 
 from .conftest import add_published_claims, cite, make_claim
 from .fixturefiles import fixture_tree, source_copy, write_source

@@ -1,4 +1,4 @@
-"""Tests for claims.textextract: PDFs are made here with fpdf2 (and pypdf for labels and encryption)."""
+"""Tests for claims.ingest.textextract: PDFs are made here with fpdf2 (and pypdf for labels and encryption)."""
 
 from io import BytesIO
 
@@ -7,8 +7,8 @@ from fpdf import FPDF
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
-from claims import textextract
-from claims.textextract import ExtractedText, TextRejected, extract, from_paste
+from claims.ingest import textextract
+from claims.ingest.textextract import ExtractedText, TextRejected, extract, from_paste
 
 PAGES = 5
 

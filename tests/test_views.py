@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims.models import Claim, ClaimRelation
-from claims.views import ClaimListView
+from claims.public.views import ClaimListView
 
 from .conftest import add_published_claims, cite
 

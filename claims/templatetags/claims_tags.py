@@ -2,8 +2,8 @@
 
 from django import template
 
-from ..facets import claim_list_url as _claim_list_url
-from ..models import Author, Source
+from claims.models import Author, Source
+from claims.public.facets import claim_list_url as _claim_list_url
 
 register = template.Library()
 

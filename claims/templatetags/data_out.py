@@ -4,9 +4,9 @@ the page's filters, and schema.org JSON-LD."""
 from django import template
 from django.urls import reverse
 
-from .. import linkeddata
-from ..downloads import base_url
-from ..facets import query_string
+from claims.dataout import linkeddata
+from claims.dataout.downloads import base_url
+from claims.public.facets import query_string
 
 register = template.Library()
 

@@ -9,7 +9,7 @@ The format is documented in docs/fixtures.md.
 
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.loaders import LoadFailed, load_corpus
+from claims.ingest.loaders import LoadFailed, load_corpus
 
 
 class Command(BaseCommand):

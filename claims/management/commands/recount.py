@@ -12,8 +12,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from claims.counts import recount_all
 from claims.models import PublicCount
+from claims.scale.counts import recount_all
 
 
 class Command(BaseCommand):

@@ -9,7 +9,7 @@ researcher can cite the words that back a statement.
 
 import re
 
-from .models import Author, Source
+from claims.models import Author, Source
 
 CSL_TYPES = {
     Source.Kind.JOURNAL_ARTICLE: "article-journal",

@@ -29,10 +29,11 @@ from django.db import DatabaseError, connection
 from django.db.models import Max
 from django.utils import timezone
 
-from . import changes, corpusversion, evidence, sourcetexts, summaries, textextract
-from .bulkwrite import RowWriter, allocate_ids, written_fields
-from .exports import claim_record, claims_for_export
-from .models import (
+from claims import changes, evidence
+from claims.ingest import sourcetexts, textextract
+from claims.ingest.bulkwrite import RowWriter, allocate_ids, written_fields
+from claims.ingest.exports import claim_record, claims_for_export
+from claims.models import (
     QUOTE_MIN_WORDS,
     QUOTE_WORD,
     Author,
@@ -45,9 +46,10 @@ from .models import (
     Topic,
     parse_partial_date,
 )
-from .quotes import SourceText, verification_fields
+from claims.quotes import SourceText, verification_fields
+from claims.scale import corpusversion, summaries
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "fixtures" / "schema.json"
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "fixtures" / "schema.json"
 
 # Files larger than this are streamed with ijson instead of read whole.
 STREAM_THRESHOLD_BYTES = 8 * 1024 * 1024

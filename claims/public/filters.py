@@ -22,8 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 
-from . import counts, search
-from .models import (
+from claims.models import (
     Author,
     Claim,
     Company,
@@ -33,7 +32,9 @@ from .models import (
     parse_partial_date,
     sources_with_public_claims,
 )
-from .pagination import SortKey
+from claims.public import search
+from claims.scale import counts
+from claims.scale.pagination import SortKey
 
 # Each selected company or topic adds an EXISTS to the query; more than this
 # is not browsing any more.

@@ -15,8 +15,18 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Prefetch
 
-from . import evidence
-from .models import Author, Citation, Claim, ClaimRelation, Company, Source, Topic, detail_url, format_partial_date
+from claims import evidence
+from claims.models import (
+    Author,
+    Citation,
+    Claim,
+    ClaimRelation,
+    Company,
+    Source,
+    Topic,
+    detail_url,
+    format_partial_date,
+)
 
 CHUNK = 2000
 

@@ -25,10 +25,10 @@ from django.db.models.functions import ExtractYear
 from django.http import QueryDict
 from django.urls import reverse
 
-from . import corpusversion, counts
-from .models import Claim, Company, PublicCount, Source
-from .parameters import known
-from .querylimits import is_timeout, limited
+from claims.models import Claim, Company, PublicCount, Source
+from claims.parameters import known
+from claims.scale import corpusversion, counts
+from claims.scale.querylimits import is_timeout, limited
 
 # Facets show this many values, and a "show all" link when there are more.
 FACET_SIZE = 10
@@ -185,7 +185,7 @@ class ClaimFacets:
     def get_rows(self, name, limit):
         """The facet's (value, label, count) rows from the cache, else counted
         (and cached); None when counting ran past the statement time limit.
-        Without a filter, the counts are the precomputed ones (claims/counts.py)."""
+        Without a filter, the counts are the precomputed ones (claims/scale/counts.py)."""
         key = self.cache_key(name, limit)
         rows = cache.get(key)
         if rows == UNAVAILABLE:
@@ -273,7 +273,7 @@ class ClaimFacets:
 
     def get_precomputed_rows(self, name, limit):
         """(value, label, count) rows of every published claim from the kept
-        counts (claims/counts.py), in the order the live counts have."""
+        counts (claims/scale/counts.py), in the order the live counts have."""
         facet = PublicCount.Facet(name)
         if name == "company":
             return counts.top(facet, limit, labels=(Company, "slug", "name"))

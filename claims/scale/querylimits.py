@@ -26,7 +26,7 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.connection import ConnectionProxy
 
-from . import corpusversion
+from claims.scale import corpusversion
 
 
 def is_timeout(error):
@@ -88,7 +88,7 @@ def install(connection, milliseconds):
 def unlimited():
     """No statement time limit inside: for the one request that recounts a
     shared summary while the others are served the previous one
-    (claims/summaries.py)."""
+    (claims/scale/summaries.py)."""
     with limited(None):
         yield
 
@@ -132,7 +132,7 @@ class SlowQueryMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, corpusversion.CacheUnreachable):
-            # A change whose version cannot move is refused (claims/corpusversion.py).
+            # A change whose version cannot move is refused (claims/scale/corpusversion.py).
             body = render_to_string("claims/cache_down.html", request=request)
             return HttpResponse(body, status=503, headers={"Retry-After": "60"})
         if is_busy(exception):

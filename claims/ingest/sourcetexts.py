@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from . import evidence
-from .models import Citation, Claim, FullText
-from .quotes import SourceText, verification_fields
+from claims import evidence
+from claims.models import Citation, Claim, FullText
+from claims.quotes import SourceText, verification_fields
 
 # What re-verification writes on each citation.
 VERIFICATION_COLUMNS = ["verification", "verification_score", "verified_at", "position", "prefix", "suffix", "page"]

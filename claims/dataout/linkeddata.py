@@ -17,7 +17,7 @@ import json
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.safestring import mark_safe
 
-from .models import Author, Source, format_partial_date
+from claims.models import Author, Source, format_partial_date
 
 SCHEMA_TYPES = {
     Source.Kind.JOURNAL_ARTICLE: "ScholarlyArticle",

@@ -17,8 +17,18 @@ from django.utils.cache import patch_cache_control
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterMixin
 
-from . import corpusversion, counts, search, summaries
-from .facets import (
+from claims.models import (
+    Citation,
+    Claim,
+    ClaimRelation,
+    Company,
+    PublicCount,
+    Source,
+    Topic,
+    sources_with_public_claims,
+)
+from claims.public import search
+from claims.public.facets import (
     COVERAGE_ROWS,
     FACET_BUDGET_SECONDS,
     UNAVAILABLE,
@@ -31,10 +41,10 @@ from .facets import (
     topic_counts,
     url_digest,
 )
-from .filters import SORTS, ClaimFilterSet, CompanyFilterSet, SourceFilterSet, TopicFilterSet, TopicTree
-from .models import Citation, Claim, ClaimRelation, Company, PublicCount, Source, Topic, sources_with_public_claims
-from .pagination import COUNT_CAP, InvalidCursor, Page, capped_count, paginate, paginate_list
-from .querylimits import is_timeout, limited
+from claims.public.filters import SORTS, ClaimFilterSet, CompanyFilterSet, SourceFilterSet, TopicFilterSet, TopicTree
+from claims.scale import corpusversion, counts, summaries
+from claims.scale.pagination import COUNT_CAP, InvalidCursor, Page, capped_count, paginate, paginate_list
+from claims.scale.querylimits import is_timeout, limited
 
 
 def public_claims():
@@ -352,7 +362,7 @@ class ClaimDetailView(SectionMixin, DetailView):
 
 
 class SummaryMixin:
-    """For pages that show a summary (claims/summaries.py): while one is
+    """For pages that show a summary (claims/scale/summaries.py): while one is
     being computed for the first time, the page says so, and must not be
     kept by any cache."""
 
@@ -382,7 +392,7 @@ class SourceDetailView(SummaryMixin, SectionMixin, DetailView):
 
     def get_citing_claims(self):
         """Published claims from other sources that cite this one as well:
-        their ids from a summary (claims/summaries.py), the claims read live."""
+        their ids from a summary (claims/scale/summaries.py), the claims read live."""
         try:
             ids = summaries.citing_claims().get(self.object.pk, [])
         except summaries.Pending:

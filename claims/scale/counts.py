@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import BigIntegerField, Count, OuterRef, Subquery
 from django.db.models.functions import Cast, Coalesce, ExtractYear
 
-from .models import Claim, PublicCount
+from claims.models import Claim, PublicCount
 
 Facet = PublicCount.Facet
 
@@ -94,8 +94,8 @@ def complete():
 
 def recount_all():
     """Every count from scratch, in one transaction."""
-    from .facets import topic_counts
-    from .filters import TopicTree
+    from claims.public.facets import topic_counts
+    from claims.public.filters import TopicTree
 
     public = Claim.objects.public().order_by()
     links = Claim.companies.through.objects.filter(claim__status=Claim.Status.PUBLISHED)
@@ -146,7 +146,7 @@ def deferred():
 def counted_values(claim_id):
     """{facet: {values}} the claim counts under now: its companies, topics
     (with their ancestors), source, kind and year; {} unless it is published."""
-    from .filters import TopicTree
+    from claims.public.filters import TopicTree
 
     row = (
         Claim.objects.public()
@@ -173,8 +173,8 @@ def counted_values(claim_id):
 
 def recount_topics():
     """Every topic count again (a topic moved in the hierarchy, or went)."""
-    from .facets import topic_counts
-    from .filters import TopicTree
+    from claims.public.facets import topic_counts
+    from claims.public.filters import TopicTree
 
     if not tracking() or not complete():
         return
@@ -189,7 +189,7 @@ def recount(values):
     companies, topics, source, kind and year a changed claim had before and has now."""
     if not tracking() or not complete():
         return
-    from .filters import TopicTree
+    from claims.public.filters import TopicTree
 
     public = Claim.objects.public().order_by()
     tree = TopicTree.load() if values.get(Facet.TOPIC) else None

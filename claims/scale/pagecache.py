@@ -2,7 +2,7 @@
 
 A public page depends only on its URL and the published corpus, so an
 anonymous GET is answered from the cache when the same URL was rendered
-since the corpus last changed (claims/corpusversion.py bumps the version on
+since the corpus last changed (claims/scale/corpusversion.py bumps the version on
 every change, so no page outlives the data it shows). Logged-in users,
 non-GET requests, streamed responses, responses marked no-store (a summary
 still being computed) and anything but a 200 are never cached.
@@ -17,8 +17,8 @@ from django.core.cache import cache
 from django.http import HttpResponsePermanentRedirect
 from django.utils.cache import patch_vary_headers
 
-from . import corpusversion
-from .parameters import known
+from claims.parameters import known
+from claims.scale import corpusversion
 
 CACHED_TYPES = ("text/html", "application/json")
 

@@ -2,7 +2,7 @@
 the coverage grid, the list of metrics sources disagree on — served from
 the shared cache, and recomputed once per change of the corpus.
 
-A summary is stored with the corpus version (claims/corpusversion.py) it was
+A summary is stored with the corpus version (claims/scale/corpusversion.py) it was
 computed at. When the version has moved on, one request recomputes it,
 without the web statement time limit, while every other request is served
 the previous summary; a request that finds none at all (an emptied cache)
@@ -24,10 +24,10 @@ from django.db.models import Case, Count, DecimalField, F, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 
-from . import corpusversion
-from .facets import COVERAGE_ROWS, coverage_columns, coverage_rows
-from .models import Citation, Claim
-from .querylimits import unlimited
+from claims.models import Citation, Claim
+from claims.public.facets import COVERAGE_ROWS, coverage_columns, coverage_rows
+from claims.scale import corpusversion
+from claims.scale.querylimits import unlimited
 
 # How long a recomputation may hold the lock before another request may try.
 LOCK_SECONDS = 120
@@ -79,7 +79,7 @@ def refreshing():
 
 def refresh():
     """Compute the default summaries now (after a load_corpus commit)."""
-    from .filters import TopicTree
+    from claims.public.filters import TopicTree
 
     tree = TopicTree.load()
     for summary in (

@@ -26,8 +26,8 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.views import View
 
-from . import citeformats
-from .exports import (
+from claims.dataout import citeformats
+from claims.ingest.exports import (
     CHUNK,
     CLAIM_COLUMNS,
     COMPANY_COLUMNS,
@@ -39,9 +39,9 @@ from .exports import (
     json_lines,
     source_row,
 )
-from .facets import query_string
-from .filters import ClaimFilterSet, CompanyFilterSet, SourceFilterSet
-from .models import Citation, Claim, Company, Topic, sources_with_public_claims
+from claims.models import Citation, Claim, Company, Topic, sources_with_public_claims
+from claims.public.facets import query_string
+from claims.public.filters import ClaimFilterSet, CompanyFilterSet, SourceFilterSet
 
 # format: (content type, file extension)
 TABLE_FORMATS = {

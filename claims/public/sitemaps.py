@@ -10,8 +10,8 @@ section is an index-only scan, even at a million claims.
 from django.contrib.sitemaps import Sitemap
 from django.db.models import F
 
-from .filters import CompanyFilterSet
-from .models import Claim, Topic, sources_with_public_claims
+from claims.models import Claim, Topic, sources_with_public_claims
+from claims.public.filters import CompanyFilterSet
 
 
 class PublicSitemap(Sitemap):

@@ -1,0 +1,131 @@
+"""How the API filters, pages and describes its errors: the same FilterSets
+and keyset cursors as the HTML lists."""
+
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import BasePagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from claims.public.filters import (
+    ValueListFilter,
+    YearListFilter,
+)
+from claims.scale.pagination import InvalidCursor, SortKey, paginate
+
+# Repeatable filters are arrays in the schema: ?company=alibaba&company=tencent.
+extend_schema_field({"type": "array", "items": {"type": "string"}})(ValueListFilter)
+extend_schema_field({"type": "array", "items": {"type": "integer", "minimum": 1000, "maximum": 9999}})(YearListFilter)
+
+# -- filtering and paging -----------------------------------------------------------------
+
+
+class FilterSetBackend(DjangoFilterBackend):
+    """django-filter's backend, keeping the FilterSet on the view so that the
+    pagination follows its order (relevance, period, source date ...)."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        view.filterset = filterset
+        return filterset.qs
+
+
+class KeysetPagination(BasePagination):
+    """Pages of ?page_size= rows (at most 500) after or before an opaque cursor:
+    as fast on page 1,000 as on page 1."""
+
+    page_size = 50
+    max_page_size = 500
+    default_ordering = [SortKey("pk", descending=True)]
+
+    def paginate_queryset(self, queryset, request, view=None):
+        ordering = getattr(getattr(view, "filterset", None), "ordering", None) or self.default_ordering
+        try:
+            size = int(request.query_params.get("page_size", self.page_size))
+        except ValueError:
+            raise ValidationError({"page_size": ["A whole number."]}) from None
+        if not 1 <= size <= self.max_page_size:
+            raise ValidationError({"page_size": [f"Between 1 and {self.max_page_size}."]})
+        try:
+            self.page = paginate(
+                queryset,
+                ordering,
+                size,
+                after=request.query_params.get("after") or None,
+                before=request.query_params.get("before") or None,
+            )
+        except InvalidCursor as error:
+            raise ValidationError({"cursor": [str(error)]}) from None
+        self.request = request
+        return self.page.rows
+
+    def _link(self, name, cursor):
+        if cursor is None:
+            return None
+        url = remove_query_param(remove_query_param(self.request.build_absolute_uri(), "after"), "before")
+        return replace_query_param(url, name, cursor)
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "next": self._link("after", self.page.next_cursor),
+                "previous": self._link("before", self.page.previous_cursor),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        link = {"type": "string", "nullable": True, "format": "uri"}
+        return {
+            "type": "object",
+            "required": ["next", "previous", "results"],
+            "properties": {"next": link, "previous": link, "results": schema},
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {"name": name, "in": "query", "required": False, "description": text, "schema": schema}
+            for name, text, schema in (
+                ("after", "Cursor: the page after this one (from `next`).", {"type": "string"}),
+                ("before", "Cursor: the page before this one (from `previous`).", {"type": "string"}),
+                (
+                    "page_size",
+                    f"Rows per page, 1–{self.max_page_size} (default {self.page_size}).",
+                    {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+                ),
+            )
+        ]
+
+
+ERRORS = {
+    "type": "object",
+    "description": "What is wrong, by parameter: {parameter: [messages]}.",
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+}
+
+
+class CorpusAutoSchema(AutoSchema):
+    """Documents the answers every operation may give besides its result: 400
+    for an invalid filter, cursor or page size, 404 for an unknown object."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        responses.setdefault(
+            "400", {"content": {"application/json": {"schema": ERRORS}}, "description": "Invalid parameters."}
+        )
+        if self._is_list_view() is False:
+            not_found = {"type": "object", "properties": {"detail": {"type": "string"}}}
+            responses.setdefault(
+                "404",
+                {"content": {"application/json": {"schema": not_found}}, "description": "No such published object."},
+            )
+        return responses
+
+
+# -- serializers -------------------------------------------------------------------------
