@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "claims.scale.querylimits.SlowQueryMiddleware",
+    # Before anything that reads the cache: one version of the corpus per request.
+    "claims.scale.cache.OneVersionPerRequest",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions and CSRF: a cached page is served without either.
     "claims.scale.pagecache.AnonymousPageCacheMiddleware",

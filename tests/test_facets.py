@@ -4,8 +4,10 @@ import pytest
 from django.http import QueryDict
 
 from claims.models import Claim
-from claims.public.facets import ClaimFacets, coverage_columns, coverage_rows, query_string, toggled, topic_counts
-from claims.public.filters import ClaimFilterSet, TopicTree
+from claims.parameters import query_string, toggled
+from claims.public.facets import ClaimFacets
+from claims.public.filters import ClaimFilterSet
+from claims.topics import TopicTree, coverage_columns, coverage_rows, topic_counts
 
 pytestmark = pytest.mark.django_db
 

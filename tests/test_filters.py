@@ -6,14 +6,8 @@ import pytest
 from django.http import QueryDict
 
 from claims.models import Claim, Company, Source, Topic
-from claims.public.filters import (
-    ClaimFilterSet,
-    CompanyFilterSet,
-    SourceFilterSet,
-    TopicFilterSet,
-    TopicTree,
-    companies_named,
-)
+from claims.public.filters import ClaimFilterSet, CompanyFilterSet, SourceFilterSet, TopicFilterSet, companies_named
+from claims.topics import TopicTree
 
 from .conftest import cite
 

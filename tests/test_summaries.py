@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from claims.ingest.loaders import LoadFailed, load_corpus
 from claims.models import Claim
-from claims.public.facets import coverage_columns
-from claims.public.filters import TopicTree
+from claims.scale import cache as scale_cache
 from claims.scale import corpusversion, summaries
+from claims.topics import TopicTree, coverage_columns
 
 from .conftest import add_published_claims, cite, make_claim
 from .fixturefiles import fixture_tree, source_copy, write_source
@@ -51,7 +51,7 @@ def test_while_a_load_refreshes_the_summaries_readers_do_not_recompute_them(clie
         corpus.cloud_event.companies.add(corpus.tencent)  # a new cell, tencent × cloud
         # The load will recompute the grid after its commit: meanwhile, the previous one.
         assert page(client, "claims:coverage") == before
-    assert cache.get(summaries.REFRESHING) is None
+    assert cache.get(scale_cache.REFRESHING) is None
     assert 'href="/?company=tencent&amp;topic=cloud-computing">1<' in page(client, "claims:coverage")
 
 
@@ -109,7 +109,7 @@ def test_load_corpus_recomputes_the_summaries(db, tmp_path):
     for name in ("disagreements", "citing"):
         entry = cache.get(f"claims:summary:{name}")
         assert entry is not None and entry[0] == corpusversion.current()
-    assert cache.get(summaries.REFRESHING) is None
+    assert cache.get(scale_cache.REFRESHING) is None
 
 
 def test_a_failed_load_leaves_the_caches_as_they_were(db, tmp_path):
@@ -122,7 +122,7 @@ def test_a_failed_load_leaves_the_caches_as_they_were(db, tmp_path):
     with pytest.raises(LoadFailed):
         load_corpus([fixtures], texts_dir=texts)
     assert corpusversion.current() == version
-    assert cache.get(summaries.REFRESHING) is None
+    assert cache.get(scale_cache.REFRESHING) is None
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,7 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from claims.public.filters import (
-    ValueListFilter,
-    YearListFilter,
-)
+from claims.public.filters import ValueListFilter, YearListFilter
 from claims.scale.pagination import InvalidCursor, SortKey, paginate
 
 # Repeatable filters are arrays in the schema: ?company=alibaba&company=tencent.

@@ -1,19 +1,8 @@
 """The JSON shape of each public record."""
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from claims.models import Author, Citation, Claim, Company, Source, Topic, format_partial_date
-from claims.public.filters import (
-    ValueListFilter,
-    YearListFilter,
-)
-
-# Repeatable filters are arrays in the schema: ?company=alibaba&company=tencent.
-extend_schema_field({"type": "array", "items": {"type": "string"}})(ValueListFilter)
-extend_schema_field({"type": "array", "items": {"type": "integer", "minimum": 1000, "maximum": 9999}})(YearListFilter)
-
-# -- filtering and paging -----------------------------------------------------------------
 
 
 class CitationSerializer(serializers.ModelSerializer):

@@ -19,12 +19,7 @@ from claims.models import (
     Topic,
     sources_with_public_claims,
 )
-from claims.public.filters import (
-    ClaimFilterSet,
-    CompanyFilterSet,
-    SourceFilterSet,
-    TopicFilterSet,
-)
+from claims.public.filters import ClaimFilterSet, CompanyFilterSet, SourceFilterSet, TopicFilterSet
 
 
 class PublicViewSet(viewsets.ReadOnlyModelViewSet):

@@ -40,7 +40,7 @@ from claims.ingest.exports import (
     source_row,
 )
 from claims.models import Citation, Claim, Company, Topic, sources_with_public_claims
-from claims.public.facets import query_string
+from claims.parameters import query_string
 from claims.public.filters import ClaimFilterSet, CompanyFilterSet, SourceFilterSet
 
 # format: (content type, file extension)

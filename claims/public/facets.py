@@ -12,23 +12,17 @@ fintech, its parent, because filtering by fintech finds it — each claim once,
 however many of the topic's sub-topics it is filed under.
 """
 
-import hashlib
-import json
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.core.cache import cache
-from django.db import OperationalError
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.db.models.functions import ExtractYear
-from django.http import QueryDict
-from django.urls import reverse
 
 from claims.models import Claim, Company, PublicCount, Source
-from claims.parameters import known
-from claims.scale import corpusversion, counts
-from claims.scale.querylimits import is_timeout, limited
+from claims.parameters import narrowing, toggled
+from claims.scale import cache, counts
+from claims.topics import topic_counts
 
 # Facets show this many values, and a "show all" link when there are more.
 FACET_SIZE = 10
@@ -41,17 +35,6 @@ FACET_BUDGET_SECONDS = 1.5
 FACET_TIME_LIMIT_SECONDS = 1.0
 # How many requests, across all processes, may count facets at the same time.
 COUNTING_SLOTS = 1
-# A facet that ran out of time is marked so in the cache for this long: under
-# load, every request for the same filter would otherwise spend the whole
-# time limit on it again.
-UNAVAILABLE = "unavailable"
-UNAVAILABLE_SECONDS = 300
-
-# Parameters that point into one ordering of one result list: any change of
-# filter starts again at the first page.
-PAGE_PARAMS = ("after", "before")
-# Parameters that do not narrow the list.
-IGNORED_PARAMS = ("show", "sort", *PAGE_PARAMS)
 
 
 @dataclass
@@ -74,85 +57,6 @@ class Facet:
     unavailable: bool = False  # counting took longer than the facet time limit
 
 
-def query_string(params, remove=(), **changes):
-    """'?…' for params (a QueryDict) without the page cursor or empty values,
-    with each key in changes set to a list of values and each (key, value) in
-    remove taken out."""
-    params = params.copy()
-    for name in PAGE_PARAMS:
-        params.pop(name, None)
-    for name, values in changes.items():
-        params.setlist(name, [str(v) for v in values])
-    for name, value in remove:
-        params.setlist(name, [v for v in params.getlist(name) if v != str(value)])
-    # The search form sends its empty fields too: links leave them out.
-    for name in list(params):
-        params.setlist(name, [v for v in params.getlist(name) if v.strip()])
-    encoded = params.urlencode()
-    return f"?{encoded}" if encoded else "?"
-
-
-def narrowing(params):
-    """The (key, value) pairs of params that narrow a list (not its sort or
-    page, nor empty values), sorted."""
-    return sorted((key, value) for key, value in known(params) if key not in IGNORED_PARAMS and value.strip())
-
-
-def digest(pairs):
-    """A short, stable digest of (key, value) pairs, for cache keys."""
-    return hashlib.sha256(json.dumps(pairs).encode()).hexdigest()[:32]
-
-
-def filter_digest(params):
-    """The digest of the parameters that narrow a list, for caching what
-    depends on the filter only: counts."""
-    return digest(narrowing(params))
-
-
-def url_digest(params):
-    """The digest of every parameter, sort and page included: for caching one page of a list."""
-    return digest(sorted(known(params)))
-
-
-def claim_list_url(**filters):
-    """The claim list filtered by filters, e.g. claim_list_url(company=["alibaba"])."""
-    return reverse("claims:claim-list") + query_string(QueryDict(), **filters)
-
-
-def toggled(params, name, value):
-    """The query string with value added to or, if it is there, removed from parameter name."""
-    values = params.getlist(name)
-    if str(value) in values:
-        return query_string(params, remove=[(name, value)])
-    return query_string(params, **{name: [*values, value]})
-
-
-def topic_counts(claims, tree):
-    """{topic id: number of claims in the topic or below it} for a claims
-    queryset with one row per claim."""
-    claims = claims.order_by()
-    direct = {
-        topic_id: n for topic_id, n in claims.values_list("topics").annotate(n=Count("*")) if topic_id is not None
-    }
-    counts = dict(direct)
-    # A topic with sub-topics needs COUNT(DISTINCT): a claim filed under two of
-    # them is one claim. Only topics with something below them are counted.
-    parents = [
-        topic
-        for topic in tree.topics
-        if tree.children[topic.pk] and any(pk in direct for pk in tree.subtree_ids(topic) - {topic.pk})
-    ]
-    if parents:
-        rolled = claims.aggregate(
-            **{
-                f"t{topic.pk}": Count("pk", distinct=True, filter=Q(topics__in=tree.subtree_ids(topic)))
-                for topic in parents
-            }
-        )
-        counts.update({topic.pk: rolled[f"t{topic.pk}"] for topic in parents})
-    return counts
-
-
 class ClaimFacets:
     """The facets of a filtered claim list, with links that add or remove a value."""
 
@@ -173,52 +77,46 @@ class ClaimFacets:
         self.deadline = time.monotonic() + FACET_BUDGET_SECONDS
         self.slot = None
 
-    def cache_key(self, name, limit):
-        """The facet's counts for this filter, at this version of the corpus."""
-        return f"claims:facet:{corpusversion.current()}:{name}:{limit}:{filter_digest(self.params)}"
-
     @property
     def unfiltered(self):
         """Whether the list is every published claim (only sorting or paging asked for)."""
         return not narrowing(self.params)
 
     def get_rows(self, name, limit):
-        """The facet's (value, label, count) rows from the cache, else counted
-        (and cached); None when counting ran past the statement time limit.
+        """The facet's (value, label, count) rows for this filter, from the
+        cache, else counted (and kept); None when the page does without them.
         Without a filter, the counts are the precomputed ones (claims/scale/counts.py)."""
-        key = self.cache_key(name, limit)
-        rows = cache.get(key)
-        if rows == UNAVAILABLE:
-            return None
-        if rows is None:
-            if self.precomputed:
-                rows = self.get_precomputed_rows(name, limit)
-                cache.set(key, rows)
-                return rows
-            remaining = self.deadline - time.monotonic()
-            if self.timed_out or remaining <= 0:
+        parts = self.parts(name, limit)
+        if self.precomputed:
+            return cache.for_corpus(parts, lambda: self.get_precomputed_rows(name, limit))
+        allowed = min(self.deadline - time.monotonic(), FACET_TIME_LIMIT_SECONDS)
+
+        def count():
+            if self.timed_out or allowed <= 0:
                 return None  # the page's time for counting is spent: it renders without
             if not self.take_counting_slot():
                 return None  # the server is busy counting for others: this page does without
-            if not cache.add(f"{key}:counting", 1, timeout=int(FACET_BUDGET_SECONDS) + 1):
-                return None  # another request is counting this very facet: not twice at once
-            allowed = min(remaining, FACET_TIME_LIMIT_SECONDS)
-            try:
-                with limited(allowed * 1000):
-                    rows = list(getattr(self, f"get_{name}_counts")(limit))
-            except OperationalError as error:
-                if is_timeout(error):  # past the time limit: the page renders without it
-                    self.timed_out = True
-                    if allowed >= FACET_TIME_LIMIT_SECONDS:
-                        # Too slow even with the whole limit: the next requests
-                        # for this filter do not try again for a while.
-                        cache.set(key, UNAVAILABLE, UNAVAILABLE_SECONDS)
-                    return None
-                raise
-            finally:
-                cache.delete(f"{key}:counting")
-            cache.set(key, rows)
-        return rows
+            return list(getattr(self, f"get_{name}_counts")(limit))
+
+        # alone: another request counting this very facet is not joined by this one.
+        return cache.for_corpus(
+            parts,
+            count,
+            time_limit=max(allowed, 0.001),
+            # Too slow even with the whole limit: the next requests for this
+            # filter do not try again for a while.
+            remember_unavailable=allowed >= FACET_TIME_LIMIT_SECONDS,
+            alone=True,
+            on_timeout=self.stop_counting,
+        )
+
+    def parts(self, name, limit):
+        """What the facet's counts depend on besides the corpus: the filter."""
+        return ("facet", name, limit, narrowing(self.params))
+
+    def stop_counting(self):
+        """A facet ran past its time: the page renders without the rest."""
+        self.timed_out = True
 
     def take_counting_slot(self):
         """One of COUNTING_SLOTS, shared by every process through the cache:
@@ -226,10 +124,7 @@ class ClaimFacets:
         every request at once would take every worker and core, and the
         pages that need no counting would queue behind them."""
         if self.slot is None:
-            for slot in range(COUNTING_SLOTS):
-                if cache.add(f"claims:facet-counting:{slot}", 1, timeout=int(FACET_BUDGET_SECONDS) + 1):
-                    self.slot = slot
-                    break
+            self.slot = cache.take_slot("facet-counting", COUNTING_SLOTS, FACET_BUDGET_SECONDS)
         return self.slot is not None
 
     def __iter__(self):
@@ -237,7 +132,7 @@ class ClaimFacets:
             yield from self.build()
         finally:
             if self.slot is not None:
-                cache.delete(f"claims:facet-counting:{self.slot}")
+                cache.release_slot("facet-counting", self.slot)
                 self.slot = None
 
     def build(self):
@@ -341,65 +236,3 @@ class ClaimFacets:
         )
         rows = rows if limit is None else rows[: limit + 2]
         return self._top([(year, str(year), n) for year, n in rows], limit)
-
-
-# -- coverage --------------------------------------------------------------------
-
-# Companies shown in the coverage grid unless all are asked for.
-COVERAGE_ROWS = 50
-
-
-@dataclass
-class CoverageCell:
-    count: int
-    sources: int
-    url: str
-
-    @property
-    def single_source(self):
-        return self.count > 0 and self.sources == 1
-
-
-def coverage_columns(tree, within=None):
-    """The topics across the grid: the sub-topics of within (and within
-    itself, first, for all of it), by default the top of the hierarchy, going
-    down while there is a single topic."""
-    if within is not None:
-        return [within, *tree.children[within.pk]]
-    columns = tree.roots
-    if len(columns) == 1 and tree.children[columns[0].pk]:
-        columns = [columns[0], *tree.children[columns[0].pk]]
-    return columns
-
-
-def coverage_rows(tree, columns, limit, list_url):
-    """[(slug, name, total, [CoverageCell per column])] for the companies with
-    the most published claims in these topics, in one query: distinct claims
-    and distinct sources per company and topic (sub-topics included)."""
-    subtrees = {topic.pk: tree.subtree_ids(topic) for topic in columns}
-    everything = set().union(*subtrees.values()) if subtrees else set()
-    aggregates = {"total": Count("pk", distinct=True, filter=Q(topics__in=everything))}
-    for pk, ids in subtrees.items():
-        aggregates[f"claims_{pk}"] = Count("pk", distinct=True, filter=Q(topics__in=ids))
-        aggregates[f"sources_{pk}"] = Count("source", distinct=True, filter=Q(topics__in=ids))
-    rows = (
-        Claim.objects.public()
-        .filter(companies__isnull=False, topics__in=everything)
-        .values("companies__slug", "companies__name")
-        .annotate(**aggregates)
-        .order_by("-total", "companies__name")
-    )
-    if limit is not None:
-        rows = rows[: limit + 1]
-    result = []
-    for row in rows:
-        cells = [
-            CoverageCell(
-                count=row[f"claims_{topic.pk}"],
-                sources=row[f"sources_{topic.pk}"],
-                url=list_url + query_string(QueryDict(), company=[row["companies__slug"]], topic=[topic.slug]),
-            )
-            for topic in columns
-        ]
-        result.append((row["companies__slug"], row["companies__name"], row["total"], cells))
-    return result

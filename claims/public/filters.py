@@ -35,6 +35,7 @@ from claims.models import (
 from claims.public import search
 from claims.scale import counts
 from claims.scale.pagination import SortKey
+from claims.topics import TopicTree
 
 # Each selected company or topic adds an EXISTS to the query; more than this
 # is not browsing any more.
@@ -45,50 +46,6 @@ RARE_SHARE = 0.02
 # A slug, key or name is at most this long; a longer value would also pass
 # SQLite's limit on the length of a LIKE pattern.
 MAX_VALUE_LENGTH = 200
-
-
-class TopicTree:
-    """Every topic, loaded in one query, with its sub-topics: filtering by a
-    topic includes its sub-topics, and topic counts roll up."""
-
-    def __init__(self, topics):
-        self.topics = list(topics)
-        self.by_id = {topic.pk: topic for topic in self.topics}
-        self.by_slug = {topic.slug: topic for topic in self.topics}
-        self.children = {topic.pk: [] for topic in self.topics}
-        for topic in self.topics:
-            if topic.parent_id in self.children:
-                self.children[topic.parent_id].append(topic)
-
-    @classmethod
-    def load(cls):
-        return cls(Topic.objects.only("pk", "slug", "name", "parent_id").order_by("name"))
-
-    @property
-    def roots(self):
-        return [topic for topic in self.topics if topic.parent_id not in self.by_id]
-
-    def subtree_ids(self, topic):
-        """The topic's id and the ids of all topics below it."""
-        ids, stack = set(), [topic]
-        while stack:
-            current = stack.pop()
-            if current.pk not in ids:
-                ids.add(current.pk)
-                stack.extend(self.children[current.pk])
-        return ids
-
-    def ancestors(self, topic):
-        """From the root down to the topic's parent."""
-        chain, seen = [], {topic.pk}
-        while topic.parent_id in self.by_id and topic.parent_id not in seen:
-            topic = self.by_id[topic.parent_id]
-            seen.add(topic.pk)
-            chain.append(topic)
-        return chain[::-1]
-
-    def depth(self, topic):
-        return len(self.ancestors(topic))
 
 
 def companies_named(values):

@@ -6,13 +6,12 @@ whatever its size: related rows come with select_related/prefetch_related,
 counts with one GROUP BY each.
 """
 
-from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
-from django.db import OperationalError
 from django.db.models import Count, F, Prefetch, Q, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterMixin
@@ -27,24 +26,13 @@ from claims.models import (
     Topic,
     sources_with_public_claims,
 )
+from claims.parameters import claim_list_url, known, narrowing, query_string
 from claims.public import search
-from claims.public.facets import (
-    COVERAGE_ROWS,
-    FACET_BUDGET_SECONDS,
-    UNAVAILABLE,
-    UNAVAILABLE_SECONDS,
-    ClaimFacets,
-    claim_list_url,
-    coverage_columns,
-    filter_digest,
-    query_string,
-    topic_counts,
-    url_digest,
-)
-from claims.public.filters import SORTS, ClaimFilterSet, CompanyFilterSet, SourceFilterSet, TopicFilterSet, TopicTree
-from claims.scale import corpusversion, counts, summaries
+from claims.public.facets import FACET_BUDGET_SECONDS, ClaimFacets
+from claims.public.filters import SORTS, ClaimFilterSet, CompanyFilterSet, SourceFilterSet, TopicFilterSet
+from claims.scale import cache, counts, summaries
 from claims.scale.pagination import COUNT_CAP, InvalidCursor, Page, capped_count, paginate, paginate_list
-from claims.scale.querylimits import is_timeout, limited
+from claims.topics import COVERAGE_ROWS, TopicTree, coverage_columns, topic_counts
 
 
 def public_claims():
@@ -113,12 +101,8 @@ class FilteredListView(SectionMixin, FilterMixin, TemplateView):
         """(count, capped) of the filtered rows, counted up to a cap, and
         cached for this filter until the corpus changes (like the facets):
         counting 10,001 rows of a million takes tens of milliseconds."""
-        key = f"claims:count:{corpusversion.current()}:{type(self).__name__}:{filter_digest(self.request.GET)}"
-        found = cache.get(key)
-        if found is None:
-            found = capped_count(self.filterset.qs, self.count_cap)
-            cache.set(key, found)
-        return tuple(found)
+        parts = ("count", type(self).__name__, narrowing(self.request.GET))
+        return tuple(cache.for_corpus(parts, lambda: capped_count(self.filterset.qs, self.count_cap)))
 
     def get_page_links(self, page):
         """URLs of the first, previous and next pages, where there are any."""
@@ -164,11 +148,11 @@ class ClaimListView(FilteredListView):
         live, and only published ones shown."""
         if not self.filterset.search_text:
             return super().get_page()
-        key = f"claims:search-page:{corpusversion.current()}:{url_digest(self.request.GET)}"
-        found = cache.get(key)
+        parts = ("search-page", sorted(known(self.request.GET)))
+        found = cache.lookup(*parts)
         if found is None:
             page = super().get_page()
-            cache.set(key, ([claim.pk for claim in page], page.next_cursor, page.previous_cursor))
+            cache.keep(parts, ([claim.pk for claim in page], page.next_cursor, page.previous_cursor))
             return page
         ids, next_cursor, previous_cursor = found
         return Page(in_order(self.get_queryset(), ids), next_cursor, previous_cursor)
@@ -456,32 +440,23 @@ class CompanyDetailView(SectionMixin, DetailView):
         page = paginate(events, SORTS["oldest"][1], self.timeline_limit)
         return page.rows, page.next_cursor is not None
 
-    def get_cached_topics(self):
-        """get_topics() from the cache until the corpus changes; None when
-        counting a very large company's claims ran past the time limit."""
-        key = f"claims:company-topics:{corpusversion.current()}:{self.object.pk}"
-        topics = cache.get(key)
-        if topics == UNAVAILABLE:
-            return None
-        if topics is None:
-            try:
-                with limited(FACET_BUDGET_SECONDS * 1000):
-                    topics = self.get_topics()
-            except OperationalError as error:
-                if not is_timeout(error):
-                    raise
-                cache.set(key, UNAVAILABLE, UNAVAILABLE_SECONDS)  # not tried again by every request
-                return None
-            cache.set(key, topics)
-        return topics
+    def get_topics_html(self):
+        """The "claims by topic" section, rendered once per version of the
+        corpus (hundreds of topics for a large company); None when counting a
+        very large company's claims ran past the time limit."""
+
+        def render():
+            context = {"company": self.object, "topics": self.get_topics()}
+            return render_to_string("claims/includes/company_topics.html", context, request=self.request)
+
+        return cache.for_corpus(("company-topics", self.object.pk), render, time_limit=FACET_BUDGET_SECONDS)
 
     def get_context_data(self, **kwargs):
         timeline, timeline_truncated = self.get_timeline()
         count, capped = capped_count(claims_about(company=self.object))
         return super().get_context_data(
             affiliates=list(self.object.affiliates.order_by("name")),
-            topics=self.get_cached_topics(),
-            corpus_version=corpusversion.current(),
+            topics_html=self.get_topics_html(),
             timeline=timeline,
             timeline_truncated=timeline_truncated,
             count=count,

@@ -9,16 +9,43 @@ process sharing the cache. A lost stamp (cache restart, eviction) is replaced
 by a new, never-used one, so old entries can never come back.
 """
 
+import contextvars
 import time
+from contextlib import contextmanager
 
 from django.core.cache import cache
 from django.db import transaction
 
 KEY = "claims:corpus-version"
 
+# The version a request reads, pinned by pinned() (claims/scale/cache.py's
+# middleware) so that one page never mixes two versions; None outside one.
+_pinned = contextvars.ContextVar("corpus_version", default=None)
+
 
 def current():
+    """The version of the corpus: the request's pinned one, else the cache's."""
+    pin = _pinned.get()
+    if pin is not None:
+        if pin[0] is None:
+            pin[0] = _read()
+        return pin[0]
+    return _read()
+
+
+def _read():
     return cache.get_or_set(KEY, time.time_ns, timeout=None)
+
+
+@contextmanager
+def pinned():
+    """Within this, current() reads the cache once and then repeats itself,
+    until this request moves the version itself (_new())."""
+    token = _pinned.set([None])
+    try:
+        yield
+    finally:
+        _pinned.reset(token)
 
 
 def bump(**kwargs):
@@ -54,7 +81,11 @@ def check_movable():
 def _new():
     # Strict where the cache fails open (corpus_site/cache.py): a version that
     # cannot move must stop the change, or pages from before it outlive it.
+    version = time.time_ns()
     try:
-        getattr(cache, "strict", cache).set(KEY, time.time_ns(), timeout=None)
+        getattr(cache, "strict", cache).set(KEY, version, timeout=None)
     except Exception as error:  # redis-py's ConnectionError, TimeoutError…
         raise CacheUnreachable(f"the shared cache (CACHE_URL) is unreachable: {error}") from error
+    pin = _pinned.get()
+    if pin is not None:
+        pin[0] = version  # this request reads what it has just changed

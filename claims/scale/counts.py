@@ -23,6 +23,7 @@ from django.db.models import BigIntegerField, Count, OuterRef, Subquery
 from django.db.models.functions import Cast, Coalesce, ExtractYear
 
 from claims.models import Claim, PublicCount
+from claims.topics import TopicTree, topic_counts
 
 Facet = PublicCount.Facet
 
@@ -94,8 +95,6 @@ def complete():
 
 def recount_all():
     """Every count from scratch, in one transaction."""
-    from claims.public.facets import topic_counts
-    from claims.public.filters import TopicTree
 
     public = Claim.objects.public().order_by()
     links = Claim.companies.through.objects.filter(claim__status=Claim.Status.PUBLISHED)
@@ -146,7 +145,6 @@ def deferred():
 def counted_values(claim_id):
     """{facet: {values}} the claim counts under now: its companies, topics
     (with their ancestors), source, kind and year; {} unless it is published."""
-    from claims.public.filters import TopicTree
 
     row = (
         Claim.objects.public()
@@ -173,8 +171,6 @@ def counted_values(claim_id):
 
 def recount_topics():
     """Every topic count again (a topic moved in the hierarchy, or went)."""
-    from claims.public.facets import topic_counts
-    from claims.public.filters import TopicTree
 
     if not tracking() or not complete():
         return
@@ -189,7 +185,6 @@ def recount(values):
     companies, topics, source, kind and year a changed claim had before and has now."""
     if not tracking() or not complete():
         return
-    from claims.public.filters import TopicTree
 
     public = Claim.objects.public().order_by()
     tree = TopicTree.load() if values.get(Facet.TOPIC) else None

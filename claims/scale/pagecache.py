@@ -2,23 +2,20 @@
 
 A public page depends only on its URL and the published corpus, so an
 anonymous GET is answered from the cache when the same URL was rendered
-since the corpus last changed (claims/scale/corpusversion.py bumps the version on
-every change, so no page outlives the data it shows). Logged-in users,
+since the corpus last changed (pages are kept through claims/scale/cache.py,
+keyed by the corpus version, so no page outlives the data it shows). Logged-in users,
 non-GET requests, streamed responses, responses marked no-store (a summary
 still being computed) and anything but a 200 are never cached.
 """
 
-import hashlib
-import json
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponsePermanentRedirect
 from django.utils.cache import patch_vary_headers
 
 from claims.parameters import known
-from claims.scale import corpusversion
+from claims.scale import cache
 
 CACHED_TYPES = ("text/html", "application/json")
 
@@ -44,10 +41,9 @@ class AnonymousPageCacheMiddleware:
             # them, so that junk never mints a cache entry of its own.
             return HttpResponsePermanentRedirect(request.path + (f"?{urlencode(pairs)}" if pairs else ""))
         # The canonical request: host (pages carry absolute URLs), path and the
-        # known parameters, sorted; hashed, as a URL can be kilobytes long.
-        canonical = json.dumps([request.scheme, request.get_host(), request.path, sorted(pairs)])
-        key = f"claims:page:{corpusversion.current()}:{hashlib.sha256(canonical.encode()).hexdigest()}"
-        response = cache.get(key)
+        # known parameters, sorted.
+        canonical = ("page", request.scheme, request.get_host(), request.path, sorted(pairs))
+        response = cache.lookup(*canonical)
         if response is not None:
             response["X-Page-Cache"] = "hit"
             return response
@@ -60,5 +56,5 @@ class AnonymousPageCacheMiddleware:
             and "no-store" not in response.get("Cache-Control", "")
         ):
             patch_vary_headers(response, ["Cookie"])
-            cache.set(key, response, settings.PAGE_CACHE_SECONDS)
+            cache.keep(canonical, response, settings.PAGE_CACHE_SECONDS)
         return response

@@ -2,8 +2,8 @@
 the coverage grid, the list of metrics sources disagree on — served from
 the shared cache, and recomputed once per change of the corpus.
 
-A summary is stored with the corpus version (claims/scale/corpusversion.py) it was
-computed at. When the version has moved on, one request recomputes it,
+A summary is kept by claims/scale/cache.py's latest(), with the corpus
+version it was computed at. When the version has moved on, one request recomputes it,
 without the web statement time limit, while every other request is served
 the previous summary; a request that finds none at all (an emptied cache)
 gets Pending, and its page says the summary is being computed, rather than
@@ -17,69 +17,24 @@ labels); claim text is always read live through Claim.objects.public(), so
 a summary a few seconds old can show a stale count, never a retracted claim.
 """
 
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 
-from django.core.cache import cache
 from django.db.models import Case, Count, DecimalField, F, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 
 from claims.models import Citation, Claim
-from claims.public.facets import COVERAGE_ROWS, coverage_columns, coverage_rows
-from claims.scale import corpusversion
-from claims.scale.querylimits import unlimited
+from claims.scale import cache
+from claims.topics import COVERAGE_ROWS, TopicTree, coverage_columns, coverage_rows
 
-# How long a recomputation may hold the lock before another request may try.
-LOCK_SECONDS = 120
-
-
-class Pending(Exception):
-    """There is no summary of this name yet, and another request is computing it."""
-
-
-# Set while a load recomputes every summary (refreshing()).
-REFRESHING = "claims:summary:refreshing"
-
-
-def get(name, compute, *, refresh=False):
-    """The summary called name, computed by compute() when missing or out of
-    date (unless a load is about to recompute it: refreshing()). Raises
-    Pending when there is none and another request is computing it."""
-    key = f"claims:summary:{name}"
-    version = corpusversion.current()
-    entry = cache.get(key)
-    if entry is not None and entry[0] == version:
-        return entry[1]
-    if entry is not None and not refresh and cache.get(REFRESHING):
-        return entry[1]
-    lock = f"{key}:computing"
-    if not cache.add(lock, version, timeout=LOCK_SECONDS):
-        if entry is not None:
-            return entry[1]  # being recomputed: the previous one meanwhile
-        raise Pending(name)
-    try:
-        with unlimited():
-            data = compute()
-        cache.set(key, (version, data), timeout=None)
-    finally:
-        cache.delete(lock)
-    return data
-
-
-@contextmanager
-def refreshing():
-    """While this runs, readers are served the summaries they find, however
-    old: a load holds it from before its commit until refresh() is done."""
-    cache.set(REFRESHING, 1, timeout=LOCK_SECONDS)
-    try:
-        yield
-    finally:
-        cache.delete(REFRESHING)
+# A reader finding no summary at all while another request computes it.
+Pending = cache.Pending
+# A load holds this from before its commit until it has called refresh().
+refreshing = cache.refreshing
 
 
 def refresh():
     """Compute the default summaries now (after a load_corpus commit)."""
-    from claims.public.filters import TopicTree
 
     tree = TopicTree.load()
     for summary in (
@@ -99,7 +54,9 @@ def coverage(tree, columns, show_all, refresh=False):
     companies, or all of them."""
     name = coverage_name(columns, show_all)
     limit = None if show_all else COVERAGE_ROWS
-    return get(name, lambda: coverage_rows(tree, columns, limit, reverse("claims:claim-list")), refresh=refresh)
+    return cache.latest(
+        name, lambda: coverage_rows(tree, columns, limit, reverse("claims:claim-list")), refresh=refresh
+    )
 
 
 def coverage_name(columns, show_all):
@@ -148,7 +105,7 @@ def disagreeing_metrics(refresh=False):
             ids.setdefault(metric, []).append(pk)
         return [(metric, totals[metric], ids.get(metric, [])) for metric in sorted(totals)]
 
-    return get("disagreements", compute, refresh=refresh)
+    return cache.latest("disagreements", compute, refresh=refresh)
 
 
 # Claims from other sources citing a source, shown on the source's page.
@@ -175,4 +132,4 @@ def citing_claims(refresh=False):
                 shown.append(claim_id)
         return ids
 
-    return get("citing", compute, refresh=refresh)
+    return cache.latest("citing", compute, refresh=refresh)

@@ -3,7 +3,7 @@
 from django import template
 
 from claims.models import Author, Source
-from claims.public.facets import claim_list_url as _claim_list_url
+from claims.parameters import claim_list_url as _claim_list_url
 
 register = template.Library()
 

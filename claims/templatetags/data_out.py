@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from claims.dataout import linkeddata
 from claims.dataout.downloads import base_url
-from claims.public.facets import query_string
+from claims.parameters import query_string
 
 register = template.Library()
 
