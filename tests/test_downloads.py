@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from claims import evidence
-from claims.ingest.exports import CLAIM_COLUMNS, claim_row, claim_rows, claims_for_export
+from claims.dataout.rows import CLAIM_COLUMNS, claim_row, claim_rows
 from claims.models import Author, Citation, Claim, Source
 from claims.public.filters import ClaimFilterSet
 
@@ -153,7 +153,7 @@ def test_fast_rows_are_the_rows_of_the_model(corpus):
     ranged.set_period("2019-07/2020-Q1")
     ranged.save()
     queryset = ClaimFilterSet(data=QueryDict(""), queryset=Claim.objects.public()).qs
-    expected = [claim_row(claim, BASE) for claim in claims_for_export(queryset)]
+    expected = [claim_row(claim, BASE) for claim in queryset.for_export()]
     assert list(claim_rows(queryset, BASE, chunk_size=4)) == expected
     assert next(row for row in expected if row["key"] == "ranged")["period"] == "2019-07/2020-Q1"
 

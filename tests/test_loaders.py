@@ -286,7 +286,7 @@ def test_jsonl_files_stream(tmp_path):
 
 
 def test_large_json_files_stream(tmp_path, monkeypatch):
-    monkeypatch.setattr("claims.ingest.loaders.STREAM_THRESHOLD_BYTES", 10)
+    monkeypatch.setattr("claims.ingest.files.STREAM_THRESHOLD_BYTES", 10)
     fixtures, texts = fixture_tree(tmp_path)
     report = load(fixtures, texts)
     assert report.counts["claim"]["created"] == 3

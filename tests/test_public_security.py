@@ -28,7 +28,7 @@ from django.utils.regex_helper import normalize
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from claims.ingest.exports import FORMULA_PREFIXES, claim_row, claims_for_export, csv_lines
+from claims.dataout.rows import FORMULA_PREFIXES, claim_row, csv_lines
 from claims.models import Author, Claim, ClaimRelation, Company, FullText, Source, Topic
 
 from .conftest import cite, make_claim
@@ -403,18 +403,32 @@ def parse_json_body(body, kind):
     return [json.loads(body)]
 
 
+def html_strings(where, body):
+    """Assert an HTML page shows hostile text inertly; the strings of its JSON-LD blocks."""
+    assert not INLINE_SCRIPT.search(body), f"{where}: inline <script>"
+    assert 'onmouseover="alert' not in body, f"{where}: attribute breakout"
+    assert "&amp;lt;script" not in body, f"{where}: escaped twice"
+    found = []
+    for block in DATA_BLOCK.findall(body):
+        data = json.loads(block)  # a </script> inside would have cut the block short
+        found += strings_in(data)
+    return found
+
+
+def check_xml(where, body):
+    root = ElementTree.fromstring(body.encode())  # raw markup in text would not parse
+    for element in root.iter():
+        if element.get("type") in ("html", "xhtml") and element.text:
+            assert "<script" not in element.text.lower(), f"{where}: script in an HTML element"
+
+
 def check_escaped(url, response):
     """Assert the response shows hostile text inertly; returns the JSON strings it holds."""
     body, kind = body_of(response), content_type(response)
     where = f"{url} ({kind})"
     found = []
     if kind == "text/html":
-        assert not INLINE_SCRIPT.search(body), f"{where}: inline <script>"
-        assert 'onmouseover="alert' not in body, f"{where}: attribute breakout"
-        assert "&amp;lt;script" not in body, f"{where}: escaped twice"
-        for block in DATA_BLOCK.findall(body):
-            data = json.loads(block)  # a </script> inside would have cut the block short
-            found += strings_in(data)
+        found += html_strings(where, body)
     elif "json" in kind:
         for data in parse_json_body(body, kind):
             found += strings_in(data)
@@ -422,10 +436,7 @@ def check_escaped(url, response):
         for row in csv.reader(io.StringIO(body)):
             found += row
     elif "xml" in kind:
-        root = ElementTree.fromstring(body.encode())  # raw markup in text would not parse
-        for element in root.iter():
-            if element.get("type") in ("html", "xhtml") and element.text:
-                assert "<script" not in element.text.lower(), f"{where}: script in an HTML element"
+        check_xml(where, body)
     elif XSS in body:
         # Plain text (BibTeX, RIS ...) may carry the text as is, but never as HTML.
         assert response.get("X-Content-Type-Options") == "nosniff", f"{where}: browsers may sniff it as HTML"
@@ -642,7 +653,7 @@ def formulas(corpus):
 
 
 def test_csv_rows_neutralise_formula_cells(formulas):
-    claims = claims_for_export(Claim.objects.filter(pk__in=[c.pk for c in formulas.formula_claims]).order_by("pk"))
+    claims = Claim.objects.filter(pk__in=[c.pk for c in formulas.formula_claims]).order_by("pk").for_export()
     columns = list(claim_row(formulas.formula_claims[0]))
     rows = list(csv.reader(io.StringIO("".join(csv_lines((claim_row(c) for c in claims), columns)))))
     assert_inert(rows, "csv_lines")

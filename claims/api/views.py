@@ -13,7 +13,6 @@ from rest_framework.routers import SimpleRouter
 
 from claims.api.paging import CorpusAutoSchema, FilterSetBackend, KeysetPagination
 from claims.api.serializers import ClaimSerializer, CompanySerializer, SourceSerializer, TopicSerializer
-from claims.ingest.exports import claims_for_export
 from claims.models import (
     Claim,
     Topic,
@@ -45,7 +44,7 @@ class ClaimViewSet(PublicViewSet):
     filterset_class = ClaimFilterSet
 
     def get_queryset(self):
-        return claims_for_export(Claim.objects.public())
+        return Claim.objects.public().for_export()
 
 
 class SourceViewSet(PublicViewSet):

@@ -135,19 +135,7 @@ def _bibtex_names(names):
 
 def _bibtex_fields(source):
     fields = {"title": "{" + bibtex_escape(source.title) + "}"}
-    roles = _authors(source)
-    if "author" in roles:
-        fields["author"] = _bibtex_names(roles["author"])
-    if "editor" in roles:
-        fields["editor"] = _bibtex_names(roles["editor"])
-    venue_field = {"article": "journal", "online": "organization"}.get(BIBTEX_TYPES[source.kind], "howpublished")
-    if source.kind == Source.Kind.REPORT:
-        fields["institution"] = bibtex_escape(source.publisher or source.venue)
-    else:
-        if source.venue:
-            fields[venue_field] = bibtex_escape(source.venue)
-        if source.publisher and source.publisher != source.venue:
-            fields["publisher"] = bibtex_escape(source.publisher)
+    fields |= _bibtex_people(source)
     for name, value in (
         ("volume", source.volume),
         ("number", source.issue),
@@ -155,11 +143,7 @@ def _bibtex_fields(source):
     ):
         if value:
             fields[name] = bibtex_escape(value)
-    if source.published:
-        fields["year"] = str(source.published.year)
-        if source.published_precision in ("month", "day"):
-            fields["month"] = str(source.published.month)
-        fields["date"] = source.published_display
+    fields |= _bibtex_dates(source)
     if source.doi:
         fields["doi"] = bibtex_escape(source.doi)
     if source.url:
@@ -170,6 +154,35 @@ def _bibtex_fields(source):
         fields["type"] = "Interview"
     if source.language:
         fields["langid"] = source.language
+    return fields
+
+
+def _bibtex_people(source):
+    """Authors and editors, and who published the source: an institution for
+    a report, else the venue (journal, site ...) and a distinct publisher."""
+    fields = {}
+    roles = _authors(source)
+    for role in ("author", "editor"):
+        if role in roles:
+            fields[role] = _bibtex_names(roles[role])
+    if source.kind == Source.Kind.REPORT:
+        fields["institution"] = bibtex_escape(source.publisher or source.venue)
+        return fields
+    venue_field = {"article": "journal", "online": "organization"}.get(BIBTEX_TYPES[source.kind], "howpublished")
+    if source.venue:
+        fields[venue_field] = bibtex_escape(source.venue)
+    if source.publisher and source.publisher != source.venue:
+        fields["publisher"] = bibtex_escape(source.publisher)
+    return fields
+
+
+def _bibtex_dates(source):
+    fields = {}
+    if source.published:
+        fields["year"] = str(source.published.year)
+        if source.published_precision in ("month", "day"):
+            fields["month"] = str(source.published.month)
+        fields["date"] = source.published_display
     return fields
 
 

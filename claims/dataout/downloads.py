@@ -27,7 +27,7 @@ from django.utils.text import slugify
 from django.views import View
 
 from claims.dataout import citeformats
-from claims.ingest.exports import (
+from claims.dataout.rows import (
     CHUNK,
     CLAIM_COLUMNS,
     COMPANY_COLUMNS,

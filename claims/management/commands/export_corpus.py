@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.ingest.exports import export_corpus
+from claims.ingest.export import export_corpus
 
 
 class Command(BaseCommand):
