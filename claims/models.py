@@ -6,6 +6,11 @@ Citation (claim -> source, with the verbatim quote) and ClaimRelation.
 Rules live where the database can enforce them (check and unique
 constraints) and in clean() where it cannot. "Public" is defined once, on
 ClaimQuerySet.public(): every public view, export, API and count starts there.
+
+Kept in one module because Django reads an app's models from one place and
+these eight are one design: each refers to the others, and reading them in
+order is how a newcomer learns the domain. What is not a model or a rule of
+one — quote matching, the topic tree, evidence states — lives beside it.
 """
 
 import calendar

@@ -3,7 +3,7 @@ from django.urls import path, register_converter
 from django.views.decorators.http import require_safe
 
 from claims.dataout import downloads
-from claims.public import views
+from claims.public import pages, views
 from claims.public.sitemaps import SITEMAPS
 
 
@@ -32,15 +32,15 @@ app_name = "claims"
 
 urlpatterns = [
     path("", views.ClaimListView.as_view(), name="claim-list"),
-    path("claims/<int:pk>/", views.ClaimDetailView.as_view(), name="claim-detail"),
+    path("claims/<int:pk>/", pages.ClaimDetailView.as_view(), name="claim-detail"),
     path("sources/", views.SourceListView.as_view(), name="source-list"),
-    path("sources/<slug:key>/", views.SourceDetailView.as_view(), name="source-detail"),
+    path("sources/<slug:key>/", pages.SourceDetailView.as_view(), name="source-detail"),
     path("companies/", views.CompanyListView.as_view(), name="company-list"),
-    path("companies/<slug:slug>/", views.CompanyDetailView.as_view(), name="company-detail"),
+    path("companies/<slug:slug>/", pages.CompanyDetailView.as_view(), name="company-detail"),
     path("topics/", views.TopicListView.as_view(), name="topic-list"),
-    path("topics/<slug:slug>/", views.TopicDetailView.as_view(), name="topic-detail"),
-    path("coverage/", views.CoverageView.as_view(), name="coverage"),
-    path("disagreements/", views.DisagreementsView.as_view(), name="disagreements"),
+    path("topics/<slug:slug>/", pages.TopicDetailView.as_view(), name="topic-detail"),
+    path("coverage/", pages.CoverageView.as_view(), name="coverage"),
+    path("disagreements/", pages.DisagreementsView.as_view(), name="disagreements"),
     # Downloads of the lists take the list page's query string: /claims.csv?company=alibaba.
     path("claims.<table:format>", downloads.ClaimDownloadView.as_view(), name="claim-download"),
     # A Feed instance answers any method: the site is read-only, so GET and HEAD only.

@@ -10,6 +10,10 @@ Company and topic filters read the ids copied into the claim row
 (Claim.company_ids, Claim.topic_ids), never a JOIN, so that a filtered
 claims queryset has one row per claim: the facet counts in facets.py rely
 on that.
+
+Kept in one module because the FilterSets share their filters (company,
+topic and source lookups, year and period parsing) and the HTML lists, the
+downloads and the API must all read a query string the same way.
 """
 
 import json
