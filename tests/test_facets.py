@@ -1,13 +1,19 @@
 """Facet counts and the coverage grid, computed for a filter, without HTTP."""
 
 import pytest
+from django.db import connection
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 
 from claims.models import Claim
 from claims.parameters import query_string, toggled
 from claims.public.facets import ClaimFacets
 from claims.public.filters import ClaimFilterSet
+from claims.scale import cache as scale_cache
+from claims.scale import corpusversion
 from claims.topics import TopicTree, coverage_columns, coverage_rows, topic_counts
+
+from .conftest import make_claim
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +116,77 @@ def test_coverage_within_a_topic(corpus):
     assert coverage_columns(tree, corpus.fintech) == [corpus.fintech, corpus.payments]
     rows = coverage_rows(tree, [corpus.fintech, corpus.payments], 1, "/")
     assert [row[0] for row in rows] == ["alibaba", "tencent"]  # one more than the limit, to tell there are more
+
+
+def company_count(response, slug):
+    (facet,) = [f for f in response.context["facets"] if f.name == "company"]
+    return {item.value: item.count for item in facet.items}.get(slug)
+
+
+@pytest.mark.django_db
+def test_facet_counts_are_cached_and_invalidated_on_publish(client, source, alibaba, editor):
+    published = make_claim(source, "one")
+    published.companies.add(alibaba)
+    in_review = make_claim(source, "two", status="review")
+    in_review.companies.add(alibaba)
+    assert company_count(client.get("/"), "alibaba") == 1
+    with CaptureQueriesContext(connection) as cached:
+        assert company_count(client.get("/"), "alibaba") == 1  # from the cache
+    corpusversion.bump()
+    with CaptureQueriesContext(connection) as counted:
+        client.get("/")
+    assert len(cached) < len(counted)
+    in_review.publish(editor)
+    in_review.save()
+    assert company_count(client.get("/"), "alibaba") == 2
+
+
+@pytest.mark.django_db
+def test_load_corpus_invalidates_cached_counts(tmp_path, client):
+    from claims.ingest.loaders import load_corpus
+
+    from .fixturefiles import fixture_tree
+
+    before = client.get("/").content.decode()
+    fixtures, texts = fixture_tree(tmp_path)
+    load_corpus([fixtures], texts_dir=str(texts))
+    after = client.get("/").content.decode()
+    assert "Alibaba Group" not in before and "Alibaba Group" in after
+
+
+def test_two_requests_do_not_count_the_same_facet_at_once(client, published_claim, monkeypatch):
+    from django.core.cache import cache
+
+    from claims.public.facets import ClaimFacets
+
+    calls = []
+    monkeypatch.setattr(
+        "claims.public.facets.ClaimFacets.get_company_counts", lambda self, limit: calls.append(1) or []
+    )
+    corpusversion.bump()
+    params = QueryDict("kind=event")
+    facets = ClaimFacets(ClaimFilterSet(data=params, queryset=Claim.objects.public()), params)
+    counting = scale_cache.key(*facets.parts("company", 10)) + ":computing"
+    cache.add(counting, 1)  # another request is counting it
+    page = client.get("/?kind=event").content.decode()
+    assert calls == [] and "Counts unavailable" in page
+    cache.delete(counting)
+    client.get("/?kind=event")
+    assert calls == [1]
+
+
+def test_only_one_request_at_a_time_counts_facets(client, published_claim, monkeypatch):
+    from django.core.cache import cache
+
+    calls = []
+    monkeypatch.setattr(
+        "claims.public.facets.ClaimFacets.get_company_counts", lambda self, limit: calls.append(1) or []
+    )
+    corpusversion.bump()
+    cache.add("claims:facet-counting:0", 1)  # another request is counting facets
+    assert "Counts unavailable" in client.get("/?kind=event").content.decode()
+    assert calls == []
+    cache.delete("claims:facet-counting:0")
+    client.get("/?kind=event")
+    assert calls == [1]
+    assert cache.add("claims:facet-counting:0", 1)  # released when the page was done

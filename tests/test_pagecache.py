@@ -4,6 +4,8 @@ parameters and their order never mint entries of their own."""
 import pytest
 from django.core.cache import cache
 
+from .conftest import make_claim
+
 
 @pytest.fixture
 def page_cache(settings):
@@ -44,3 +46,28 @@ def test_junk_never_mints_facet_counts_for_logged_in_readers_either(client, corp
     for n in range(5):
         assert client.get(f"/?company=alibaba&zz={n}").status_code == 200
     assert entries() == before
+
+
+@pytest.mark.django_db
+def test_anonymous_pages_are_cached_until_the_corpus_changes(client, settings, source, editor):
+    settings.PAGE_CACHE_SECONDS = 60
+    make_claim(source, "one", text="The first published claim.")
+    in_review = make_claim(source, "two", status="review", text="A claim still in review.")
+    first = client.get("/")
+    assert "X-Page-Cache" not in first
+    again = client.get("/")
+    assert again["X-Page-Cache"] == "hit" and again.content == first.content
+    in_review.publish(editor)
+    in_review.save()
+    after = client.get("/")
+    assert "X-Page-Cache" not in after and "A claim still in review." in after.content.decode()
+
+
+@pytest.mark.django_db
+def test_logged_in_users_and_the_admin_are_never_served_cached_pages(client, settings, source, editor):
+    settings.PAGE_CACHE_SECONDS = 60
+    make_claim(source, "one")
+    client.get("/")
+    client.force_login(editor)
+    assert "X-Page-Cache" not in client.get("/")
+    assert "X-Page-Cache" not in client.get("/admin/claims/claim/")
