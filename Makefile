@@ -77,6 +77,7 @@ format: install-dev
 	$(BIN)/ruff format .
 
 check: lint
+	$(BIN)/lint-imports
 	$(DEV_ENV) $(BIN)/python manage.py check
 	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
