@@ -40,6 +40,13 @@ def bulk_change(using=None):
         corpusversion.bump_on_commit()
 
 
+def recount():
+    """Every public count from scratch, and a new corpus version at commit (so
+    that nothing cached from the old counts is read): `manage.py recount`."""
+    with bulk_change():
+        pass  # bulk_change() recounts everything and moves the version
+
+
 # -- one change at a time -------------------------------------------------------------------
 
 

@@ -164,7 +164,8 @@ class ClaimFacets:
     @cached_property
     def precomputed(self):
         """Whether the kept counts of every published claim can serve this list."""
-        return self.unfiltered and counts.complete()
+        # Whether they are complete is a query: asked once per version of the corpus.
+        return self.unfiltered and cache.for_corpus(("counts-complete",), counts.complete)
 
     def get_precomputed_rows(self, name, limit):
         """(value, label, count) rows of every published claim from the kept

@@ -12,8 +12,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from claims import changes
 from claims.models import PublicCount
-from claims.scale.counts import recount_all
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
 
     def handle(self, verbosity, **options):
         started = time.perf_counter()
-        recount_all()
+        changes.recount()
         if verbosity >= 1:
             rows = PublicCount.objects.count()
             self.stdout.write(f"Recounted {rows:,} values in {time.perf_counter() - started:.1f} s.")
