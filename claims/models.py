@@ -82,6 +82,30 @@ def parse_partial_date(value, end=False):
     return datetime.date(year, 12, 31) if end else datetime.date(year, 1, 1), DatePrecision.YEAR
 
 
+# An interval is start/end; curators also write it with a dash: 2016–2019.
+_PERIOD_ENDS = re.compile(r"\s*[/–—]\s*|\s+to\s+")
+_YEARS_WITH_HYPHEN = re.compile(r"([0-9]{4})-([0-9]{4})")
+
+
+def parse_period(code):
+    """'2020', '2020-Q1', '2019-03', '2018-12-19', or an interval '2016/2019'
+    (also '2016–2019', '2016-2019', '2019-06/2020-Q1') -> (start, start
+    precision, end, end precision); all None/'' for a blank code. Raises
+    ValueError with a message a curator can act on."""
+    code = (code or "").strip()
+    if not code:
+        return None, "", None, ""
+    years = _YEARS_WITH_HYPHEN.fullmatch(code)
+    ends = list(years.groups()) if years else _PERIOD_ENDS.split(code)
+    if len(ends) > 2:
+        raise ValueError(f"{code!r} has more than two ends: write one date, or start/end such as 2016/2019")
+    start, start_precision = parse_partial_date(ends[0])
+    end, end_precision = parse_partial_date(ends[-1], end=True)
+    if end < start:
+        raise ValueError(f"{code!r} ends before it starts")
+    return start, start_precision, end, end_precision
+
+
 def plain_number(value):
     """A Decimal as the plain JSON number it stands for (12.5, not 12.500000)."""
     return json.loads(format(value.normalize(), "f")) if isinstance(value, Decimal) else value
@@ -604,6 +628,12 @@ class Claim(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    review_note = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="The editor's note when the claim was sent back for changes: shown to its curator until it is "
+        "submitted again, and kept in the claim's history.",
+    )
 
     # Provenance: the fixture load that created or last changed the claim, or
     # blank when it was made in the admin. admin_changed_at tells the loader
@@ -718,13 +748,7 @@ class Claim(models.Model):
 
     def set_period(self, code):
         """Set the period from the fixture form: '2016', '2020-Q1', '1991/2016'."""
-        if not code:
-            self.period_start = self.period_end = None
-            self.period_start_precision = self.period_end_precision = ""
-            return
-        first, _, last = code.partition("/")
-        self.period_start, self.period_start_precision = parse_partial_date(first)
-        self.period_end, self.period_end_precision = parse_partial_date(last or first, end=True)
+        self.period_start, self.period_start_precision, self.period_end, self.period_end_precision = parse_period(code)
 
     def clean(self):
         errors = {}
@@ -767,6 +791,19 @@ class Claim(models.Model):
             )
         self.status = self.Status.REVIEW
         self.submitted_by, self.submitted_at = user, timezone.now()
+        self.review_note = ""  # answered: the note stays in the claim's history
+
+    def send_back(self, user, note):
+        """Back to draft with the editor's note, for the curator who submitted it."""
+        if not user.has_perm("claims.publish_claim"):
+            raise PermissionError("Only editors can send claims back.")
+        if self.status != self.Status.REVIEW:
+            raise ValidationError(f"Only claims in review can be sent back; this one is {self.get_status_display()}.")
+        if not note or not note.strip():
+            raise ValidationError("Say what the curator should change before the claim can be published.")
+        self.status = self.Status.DRAFT
+        self.review_note = note.strip()
+        self.reviewed_by, self.reviewed_at = user, timezone.now()
 
     def publish(self, user):
         if not user.has_perm("claims.publish_claim"):
@@ -790,6 +827,7 @@ class Claim(models.Model):
             )
         now = timezone.now()
         self.status = self.Status.PUBLISHED
+        self.review_note = ""  # a note sent back with it is answered; history keeps it
         self.reviewed_by, self.reviewed_at = user, now
         self.published_by, self.published_at = user, now
 
