@@ -10,4 +10,9 @@ One module per part of the workspace; importing them registers their
 ModelAdmins (Django imports claims.admin at start-up).
 """
 
+from django.contrib import admin
+
 from claims.admin import citationadmin, claimadmin, sourceadmin, vocabularyadmin  # noqa: F401
+
+# The home page says what waits for each curator and editor (templatetags/curation.py).
+admin.site.index_template = "admin/claims/index.html"

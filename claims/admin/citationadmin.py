@@ -29,6 +29,10 @@ class CitationInlineFormSet(forms.BaseInlineFormSet):
             raise ValidationError("A published claim needs at least one citation.")
         texts = {}
         for form in kept:
+            if form.cleaned_data.get("source") is None and form.cleaned_data.get("quote"):
+                # A new citation's source is the claim's own unless another is picked.
+                own = self.instance.source if self.instance.source_id else None
+                form.cleaned_data["source"] = form.instance.source = own
             source, quote = form.cleaned_data.get("source"), form.cleaned_data.get("quote")
             if source is None or not quote:
                 continue
@@ -57,6 +61,12 @@ class CitationInline(admin.StackedInline):
     autocomplete_fields = ["source"]
     fields = ["source", "quote", "locator", "checked", "unchecked_reason"]
 
+    def get_extra(self, request, obj=None, **kwargs):
+        # A passage brought from the reading page fills the first citation in.
+        if obj is None and request.method == "GET" and request.GET.get("quote"):
+            return 1
+        return self.extra
+
     def get_queryset(self, request):
         # The check panel compares fuzzy quotes with their source's text and says
         # who supplied that text: one query for all.
@@ -75,6 +85,9 @@ class CitationInline(admin.StackedInline):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name == "locator":
             field.required = False  # filled in from the page map when the source text has one
+        if db_field.name == "source":
+            field.required = False
+            field.help_text = "Leave empty for the claim's own source; pick another only for a quote from it."
         return field
 
     @admin.display(description="check against the source")
@@ -92,7 +105,12 @@ class CitationInline(admin.StackedInline):
                 if obj.page_disagrees
                 else ""
             )
-            return format_html("{}: {}{}.{}", status, obj.public_label, text_provenance(obj), page)
+            read = format_html(
+                ' <a href="{}#citation-{}">Read it in the source</a>.',
+                reverse("admin:claims_source_read", args=[obj.source_id]),
+                obj.pk,
+            )
+            return format_html("{}: {}{}.{}{}", status, obj.public_label, text_provenance(obj), page, read)
         if obj.verification == Citation.Verification.NO_TEXT:
             return format_html(
                 '{}: {}. <a href="{}">Give the source its text</a>.',

@@ -17,13 +17,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
+from django.urls import path
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims import evidence
 from claims.admin.citationadmin import CitationInline
+from claims.admin.claimform import ClaimAdminForm, PlainDecimalField, metric_suggestions, metric_warnings
+from claims.admin.guide import guide_page
 from claims.admin.listfilters import CompanyFilter, ScalableAdmin, SourceFilter, TopicFilter
+from claims.admin.reading import passage_check, passage_from
+from claims.admin.review import ReviewViews, mark_admin_change
 from claims.models import QUOTE_MAX_LENGTH, Citation, Claim, ClaimRelation, FullText
 from claims.quotes import readable
 
@@ -40,20 +44,18 @@ WORKFLOW_FIELDS = [
 ]
 
 
-def mark_admin_change(claim):
-    """A loaded claim changed in the admin (its content, evidence or workflow):
-    the next load_corpus of its file refuses to overwrite it unasked."""
-    if claim.loaded_at is not None:
-        claim.admin_changed_at = timezone.now()
-
-
 class ClaimRelationInline(admin.TabularInline):
     model = ClaimRelation
     fk_name = "from_claim"
     extra = 0
-    raw_id_fields = ["to_claim"]
+    # Found by typing words of its text or its key (ClaimAdmin.search_fields).
+    autocomplete_fields = ["to_claim"]
     fields = ["type", "to_claim", "note"]
     verbose_name = "relation to another claim"
+    verbose_name_plural = "relations to other claims"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("from_claim__source", "to_claim__source")
 
 
 class RetractForm(forms.Form):
@@ -63,8 +65,9 @@ class RetractForm(forms.Form):
 
 
 @admin.register(Claim)
-class ClaimAdmin(ScalableAdmin, SimpleHistoryAdmin):
+class ClaimAdmin(ReviewViews, ScalableAdmin, SimpleHistoryAdmin):
     change_form_template = "admin/claims/claim/change_form.html"
+    form = ClaimAdminForm
     list_display = ["short_text", "kind", "status", "source", "company_list", "period_display", "updated_at"]
     list_filter = ["status", "kind", SourceFilter, CompanyFilter, TopicFilter]
     # Newest first by primary key: an index scan, where the model's ordering
@@ -86,14 +89,7 @@ class ClaimAdmin(ScalableAdmin, SimpleHistoryAdmin):
         (None, {"fields": ["source", "key", "text", "kind", "status", "retraction_reason"]}),
         (
             "About",
-            {
-                "fields": [
-                    "companies",
-                    "topics",
-                    ("period_start", "period_start_precision"),
-                    ("period_end", "period_end_precision"),
-                ]
-            },
+            {"fields": ["companies", "topics", "period"]},
         ),
         (
             "Figure",
@@ -106,6 +102,23 @@ class ClaimAdmin(ScalableAdmin, SimpleHistoryAdmin):
         ("Review", {"fields": ["citations_in_context", "notes", "workflow", "provenance"]}),
     ]
     history_list_display = ["status"]
+    # The section of each kind's own fields: open for that kind, folded otherwise.
+    KIND_SECTIONS = {"Figure": Claim.Kind.FIGURE, "Quotation": Claim.Kind.QUOTATION}
+
+    def get_fieldsets(self, request, obj=None):
+        kind = request.POST.get("kind") or request.GET.get("kind") or (obj.kind if obj is not None else "")
+        fieldsets = []
+        for name, options in super().get_fieldsets(request, obj):
+            if name in self.KIND_SECTIONS:
+                folded = self.KIND_SECTIONS[name] != kind
+                options = {**options, "classes": ["collapse", f"kind-{self.KIND_SECTIONS[name]}"] if folded else []}
+            fieldsets.append((name, options))
+        return fieldsets
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in ("value", "value_max"):
+            kwargs["form_class"] = PlainDecimalField
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("companies")
@@ -160,7 +173,11 @@ class ClaimAdmin(ScalableAdmin, SimpleHistoryAdmin):
                 setattr(obj, name, value)
         if form.has_changed():
             mark_admin_change(obj)
+        # Against the metrics as they were before this save: a label new now is new.
+        warnings = metric_warnings(obj, metric_suggestions())
         super().save_model(request, obj, form, change)
+        for warning in warnings:
+            self.message_user(request, warning, messages.WARNING)
 
     def save_formset(self, request, form, formset, change):
         claim = form.instance
@@ -297,7 +314,7 @@ class ClaimAdmin(ScalableAdmin, SimpleHistoryAdmin):
             "Loaded from <code>{}</code> (SHA-256 {}…) on {}{}",
             obj.loaded_from,
             obj.loaded_sha256[:12],
-            f"{obj.loaded_at:%Y-%m-%d %H:%M}",
+            f"{obj.loaded_at:%Y-%m-%d %H:%M}" if obj.loaded_at else "an unrecorded date",
             edited,
         )
 
@@ -379,6 +396,33 @@ class ClaimAdmin(ScalableAdmin, SimpleHistoryAdmin):
 
         return RevertForm
 
+    # -- a new claim from a passage of the reading page ---------------------
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        adding = obj is None or obj.pk is None
+        passage = passage_from(request.GET) if adding and request.method == "GET" else None
+        if passage and isinstance(inline, CitationInline):
+            kwargs["initial"] = [passage]
+        return kwargs
+
+    def add_view(self, request, form_url="", extra_context=None):
+        passage = passage_from(request.GET) if request.method == "GET" else None
+        if passage:
+            self.message_user(request, passage_check(passage), messages.INFO)
+        return super().add_view(request, form_url, extra_context)
+
+    def get_urls(self):
+        site = self.admin_site
+        return [
+            path("guide/", site.admin_view(self.guide_view), name="claims_guide"),
+            *self.review_urls(),
+            *super().get_urls(),
+        ]
+
+    def guide_view(self, request):
+        return guide_page(request, self.admin_site)
+
     # Buttons on the change page: "Save and submit for review", "Save and publish".
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # Refuse a transition the user may not make before anything is saved.
@@ -410,9 +454,32 @@ class ClaimAdmin(ScalableAdmin, SimpleHistoryAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context.update(
+            metric_suggestions=metric_suggestions(),
+            error_summary=error_summary(context["adminform"].form, context["inline_admin_formsets"]),
+        )
+        context.update(
             can_submit=obj is not None and obj.status == Claim.Status.DRAFT and self.has_submit_permission(request),
             can_publish=obj is not None
             and obj.status in (Claim.Status.DRAFT, Claim.Status.REVIEW)
             and self.has_publish_permission(request),
         )
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+def error_summary(form, inline_formsets):
+    """(where, message) for every error on the page, listed at its top: an
+    error inside a folded section or a long inline is not missed."""
+    found = [
+        (form[name].label if name in form.fields else "", message)
+        for name, errors in form.errors.items()
+        for message in errors
+    ]
+    for inline in inline_formsets:
+        formset = inline.formset
+        title = formset.model._meta.verbose_name
+        found += [(title, message) for message in formset.non_form_errors()]
+        for number, inline_form in enumerate(formset.forms, start=1):
+            for name, errors in inline_form.errors.items():
+                label = inline_form[name].label if name in inline_form.fields else ""
+                found += [(f"{title} {number}" + (f", {label}" if label else ""), message) for message in errors]
+    return found

@@ -3,13 +3,18 @@ quote citing them is checked against."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims.admin.listfilters import ScalableAdmin
+from claims.admin.reading import reading
 from claims.ingest import sourcetexts, textextract
 from claims.models import Author, Citation, FullText, Source
 
@@ -169,7 +174,7 @@ class SourceAdmin(ScalableAdmin, SimpleHistoryAdmin):
             return "None: quotes of this source cannot be checked, and cannot be published unless an editor says why."
         pages = f", {len(held.page_map)} pages ({held.page_map[0][1]}–{held.page_map[-1][1]})" if held.page_map else ""
         return format_html(
-            "{} characters{}; {}{} by {} on {}. SHA-256 <code>{}</code>",
+            '{} characters{}; {}{} by {} on {}. SHA-256 <code>{}</code>. <a href="{}">Read it with its claims</a>.',
             f"{held.length:,}",
             pages,
             held.get_origin_display(),
@@ -177,7 +182,39 @@ class SourceAdmin(ScalableAdmin, SimpleHistoryAdmin):
             held.added_by or "load_corpus",
             f"{held.added_at:%Y-%m-%d %H:%M}",
             held.sha256,
+            reverse("admin:claims_source_read", args=[obj.pk]),
         )
+
+    # -- the reading page ------------------------------------------------
+
+    def get_urls(self):
+        read = path("<path:object_id>/read/", self.admin_site.admin_view(self.read_view), name="claims_source_read")
+        return [read, *super().get_urls()]
+
+    def read_view(self, request, object_id):
+        """The source's text with every quote citing it: see claims/admin/reading.py."""
+        source = self.get_object(request, unquote(object_id))
+        if source is None or not self.has_view_permission(request, source):
+            raise Http404("No such source.")
+        held = FullText.objects.filter(source=source).only("source", "text", "page_map", "sha256").first()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Read: {source.title}",
+            "opts": self.model._meta,
+            "source": source,
+            "held": held,
+        }
+        if held is not None:
+            citations = list(
+                Citation.objects.filter(source=source)
+                .select_related("claim")
+                .only("id", "quote", "position", "claim", "claim__status", "claim__text", "claim__key")
+                .order_by("position", "id")
+            )
+            context.update(
+                reading(source, held.text, held.page_map, citations, held.as_searchable(), request.GET.get("q", ""))
+            )
+        return TemplateResponse(request, "admin/claims/source/read.html", context)
 
     def save_model(self, request, obj, form, change):
         # Its text is not part of the fixture record: only the record's fields count as an edit.
