@@ -634,6 +634,12 @@ class Claim(models.Model):
         help_text="The editor's note when the claim was sent back for changes: shown to its curator until it is "
         "submitted again, and kept in the claim's history.",
     )
+    accepted_checks = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Editorial checks this claim passes by a person's decision (claims/editorial/): "
+        '{check id: why}, e.g. {"quote-stands-alone": "the table row names the company"}.',
+    )
 
     # Provenance: the fixture load that created or last changed the claim, or
     # blank when it was made in the admin. admin_changed_at tells the loader
@@ -750,17 +756,27 @@ class Claim(models.Model):
         """Set the period from the fixture form: '2016', '2020-Q1', '1991/2016'."""
         self.period_start, self.period_start_precision, self.period_end, self.period_end_precision = parse_period(code)
 
-    def clean(self):
+    def value_errors(self):
+        """What is wrong with the value fields for the claim's kind."""
         errors = {}
         if self.kind == self.Kind.FIGURE:
             if self.value is None:
                 errors["value"] = "A figure needs a value."
             if not self.unit:
                 errors["unit"] = "A figure needs a unit, e.g. 'USD' or 'percent'."
+        elif self.kind == self.Kind.FORECAST:
+            # A forecast may give the number it predicts, sharing the metric of
+            # the figure that later resolves it.
+            if self.value is not None and not self.unit:
+                errors["unit"] = "A forecast with a value needs its unit, e.g. 'USD' or 'percent'."
         else:
             for field in ("value", "value_max"):
                 if getattr(self, field) is not None:
-                    errors[field] = "Only figures carry a value."
+                    errors[field] = "Only figures and forecasts carry a value."
+        return errors
+
+    def clean(self):
+        errors = self.value_errors()
         if self.value_max is not None and self.value is not None and self.value_max < self.value:
             errors["value_max"] = "The upper bound of a range must not be below its lower bound."
         if self.kind == self.Kind.QUOTATION and not self.speaker:

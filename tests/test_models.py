@@ -90,10 +90,26 @@ def test_figure_with_value_and_unit_is_valid(source):
     assert claim.value_in_units == Decimal("12200000000")
 
 
-def test_only_figures_carry_values(source):
+def test_only_figures_and_forecasts_carry_values(source):
     claim = Claim(source=source, key="ev", text="An event.", kind="event", value=3, unit="USD")
-    with pytest.raises(ValidationError, match="Only figures carry a value"):
+    with pytest.raises(ValidationError, match="Only figures and forecasts carry a value"):
         claim.full_clean()
+
+
+def test_a_forecast_may_carry_the_value_it_predicts(source):
+    forecast = Claim(
+        source=source,
+        key="fc",
+        text="Analysts expect Alibaba Cloud's share to reach 50% by 2024.",
+        kind=Claim.Kind.FORECAST,
+        value=50,
+        unit="percent",
+        metric="Alibaba cloud market share in China",
+    )
+    forecast.full_clean()
+    forecast.unit = ""
+    with pytest.raises(ValidationError, match="A forecast with a value needs its unit"):
+        forecast.full_clean()
 
 
 def test_quotation_needs_speaker(source):

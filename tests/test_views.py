@@ -10,7 +10,7 @@ from django.urls import reverse
 from claims.models import Claim, ClaimRelation
 from claims.public.views import ClaimListView
 
-from .conftest import add_published_claims, cite
+from .conftest import add_published_claims, cite, make_claim
 
 pytestmark = pytest.mark.django_db
 
@@ -422,3 +422,29 @@ def test_every_page_runs_a_constant_number_of_queries(client, corpus, django_ass
     large = count_queries()
     assert large == small
     assert max(large.values()) <= MAX_QUERIES, large
+
+
+def test_a_forecast_with_a_value_shows_its_outcome(client, source):
+    forecast = make_claim(
+        source,
+        "forecast",
+        text="Analysts expected Alibaba Cloud's revenue to grow 50% in 2019.",
+        kind=Claim.Kind.FORECAST,
+        value=50,
+        unit="percent",
+        metric="Alibaba cloud revenue growth",
+    )
+    outcome = make_claim(
+        source,
+        "outcome",
+        text="Alibaba Cloud's revenue grew 62% in 2019.",
+        kind=Claim.Kind.FIGURE,
+        value=62,
+        unit="percent",
+        metric="Alibaba cloud revenue growth",
+    )
+    ClaimRelation.objects.create(from_claim=outcome, to_claim=forecast, type="resolves", note="fiscal year")
+    page = client.get(forecast.get_absolute_url()).content.decode()
+    assert '<h2 id="outcome-heading">Outcome</h2>' in page
+    assert "Alibaba Cloud&#x27;s revenue grew 62% in 2019." in page and "<strong>62 percent</strong>" in page
+    assert "outcome-heading" not in client.get(outcome.get_absolute_url()).content.decode()

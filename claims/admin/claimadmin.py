@@ -28,6 +28,7 @@ from claims.admin.guide import guide_page
 from claims.admin.listfilters import CompanyFilter, ScalableAdmin, SourceFilter, TopicFilter
 from claims.admin.reading import passage_check, passage_from
 from claims.admin.review import ReviewViews, mark_admin_change
+from claims.editorial.report import check_claim
 from claims.models import QUOTE_MAX_LENGTH, Citation, Claim, ClaimRelation, FullText
 from claims.quotes import readable
 
@@ -84,6 +85,7 @@ class ClaimAdmin(ReviewViews, ScalableAdmin, SimpleHistoryAdmin):
         "citations_in_context",
         "workflow",
         "provenance",
+        "editorial_checks",
     ]
     fieldsets = [
         (None, {"fields": ["source", "key", "text", "kind", "status", "retraction_reason"]}),
@@ -99,7 +101,19 @@ class ClaimAdmin(ReviewViews, ScalableAdmin, SimpleHistoryAdmin):
             },
         ),
         ("Quotation", {"fields": ["speaker"], "classes": ["collapse"]}),
-        ("Review", {"fields": ["citations_in_context", "notes", "workflow", "provenance"]}),
+        (
+            "Review",
+            {
+                "fields": [
+                    "citations_in_context",
+                    "editorial_checks",
+                    "accepted_checks",
+                    "notes",
+                    "workflow",
+                    "provenance",
+                ]
+            },
+        ),
     ]
     history_list_display = ["status"]
     # The section of each kind's own fields: open for that kind, folded otherwise.
@@ -277,6 +291,32 @@ class ClaimAdmin(ReviewViews, ScalableAdmin, SimpleHistoryAdmin):
                     f" ({c.verification_score:.0f}% similar)" if c.verification_score is not None else "",
                 )
                 for c in citations
+            ),
+        )
+
+    @admin.display(description="editorial checks")
+    def editorial_checks(self, obj):
+        if obj is None or obj.pk is None:
+            return "Run when the claim is saved."
+        findings = check_claim(obj)
+        if not findings:
+            return "Nothing to flag."
+        return format_html(
+            '<ul class="editorial-findings">{}</ul>',
+            format_html_join(
+                "",
+                '<li class="finding-{}"><strong>{}</strong> <code>{}</code>{}: {}{}</li>',
+                (
+                    (
+                        f.severity,
+                        f.severity,
+                        f.check,
+                        f" ({f.field})" if f.field else "",
+                        f.message,
+                        f" — accepted: {f.accepted}" if f.accepted else "",
+                    )
+                    for f in findings
+                ),
             ),
         )
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from rapidfuzz import fuzz, process
 
+from claims.editorial import CHECKS
 from claims.models import Claim, parse_period
 from claims.scale import cache
 
@@ -64,6 +65,7 @@ class ClaimAdminForm(forms.ModelForm):
             "metric",
             "speaker",
             "notes",
+            "accepted_checks",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -82,6 +84,17 @@ class ClaimAdminForm(forms.ModelForm):
                 "“Ant Financial valuation”. See {}.",
                 guide_link("choosing-a-metric-label"),
             )
+
+    def clean_accepted_checks(self):
+        accepted = self.cleaned_data.get("accepted_checks") or {}
+        if not isinstance(accepted, dict):
+            raise forms.ValidationError('Write {"check-id": "why it stands"}, e.g. {"quote-stands-alone": "…"}.')
+        for check, reason in accepted.items():
+            if check not in CHECKS:
+                raise forms.ValidationError(f"No check is called “{check}”; the checks are: {', '.join(CHECKS)}.")
+            if not isinstance(reason, str) or not reason.strip():
+                raise forms.ValidationError(f"Say why “{check}” is accepted: the report lists the reason.")
+        return accepted
 
     def clean_period(self):
         try:

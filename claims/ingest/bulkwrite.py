@@ -6,6 +6,8 @@ rows, so it streams tuples straight to the database instead. Callers run
 inside the loader's transaction, so a failure still rolls everything back.
 """
 
+import json
+
 from django.db import connection, models
 from django.utils import timezone
 
@@ -22,14 +24,13 @@ class RowWriter:
         self.fields = given + rest
         self.table = model._meta.db_table
         self.columns = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
-        # PostgreSQL's COPY adapts Python values itself; SQLite needs Django's
-        # adaptation for dates, datetimes (UTC, naive) and decimals.
-        self.adapters = [
-            _memo(lambda value, f=f: f.get_db_prep_save(value, connection))
-            if isinstance(f, (models.DateField, models.DecimalField))
-            else None
-            for f in self.fields
-        ]
+        # PostgreSQL's COPY adapts Python values itself, except JSON; SQLite
+        # needs Django's adaptation for dates, datetimes (UTC, naive) and decimals.
+        if connection.vendor == "postgresql":
+            adapted = (models.JSONField,)
+        else:
+            adapted = (models.DateField, models.DecimalField, models.JSONField)
+        self.adapters = [_adapter(f) if isinstance(f, adapted) else None for f in self.fields]
 
     def write(self, rows):
         rows = list(rows)
@@ -43,7 +44,7 @@ class RowWriter:
                     f"COPY {connection.ops.quote_name(self.table)} ({self.columns}) FROM STDIN"
                 ) as copy:
                     for row in rows:
-                        copy.write_row(row)
+                        copy.write_row(self._adapt(row))
             else:
                 placeholders = ", ".join(["%s"] * len(self.fields))
                 cursor.executemany(
@@ -71,6 +72,16 @@ def _default(field):
     if field.has_default():
         return field.get_default()
     return None if field.null else ""
+
+
+def _adapter(field):
+    if isinstance(field, models.JSONField):
+        return _json
+    return _memo(lambda value: field.get_db_prep_save(value, connection))
+
+
+def _json(value):
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _memo(adapt):

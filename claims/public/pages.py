@@ -67,7 +67,10 @@ class ClaimDetailView(SectionMixin, DetailView):
             | Q(to_claim=claim, from_claim__status=Claim.Status.PUBLISHED)
         ).select_related("from_claim", "to_claim")
         result = []
+        self.outcomes = []
         for relation in relations:
+            if relation.type == ClaimRelation.Type.RESOLVES and relation.to_claim_id == claim.pk:
+                self.outcomes.append((relation.from_claim, relation.note))  # what became of the forecast
             if relation.from_claim_id == claim.pk:
                 result.append((f"This claim {relation.get_type_display()}", relation.to_claim, relation.note))
             else:
@@ -77,7 +80,10 @@ class ClaimDetailView(SectionMixin, DetailView):
         return result
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(same_metric=self.get_same_metric(), relations=self.get_relations(), **kwargs)
+        relations = self.get_relations()
+        return super().get_context_data(
+            same_metric=self.get_same_metric(), relations=relations, outcomes=self.outcomes, **kwargs
+        )
 
 
 class SummaryMixin:
