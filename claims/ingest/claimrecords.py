@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 
 from claims import evidence
 from claims.ingest.export import claim_record
-from claims.ingest.files import file_sha256
 from claims.ingest.records import record_hash
 from claims.ingest.writing import BATCH_SIZE, PendingCitation
 from claims.models import (
@@ -29,7 +28,7 @@ class ClaimLoading:
 
     def load_claims(self, fixture, source):
         file = fixture.name
-        sha = file_sha256(fixture.path)
+        sha = fixture.sha256()
         existing = {
             key: (pk, digest, admin_changed_at)
             # Locked (PostgreSQL) until the load commits: an admin save of one of
@@ -138,6 +137,7 @@ class ClaimLoading:
         for name in ("text", "kind", "speaker", "notes", "retraction_reason"):
             setattr(claim, name, record.get(name, ""))
         claim.status = record.get("status", Claim.Status.DRAFT)
+        claim.accepted_checks = record.get("accept", {})  # the schema names the checks
         try:
             claim.set_period(record.get("period"))
         except ValueError as error:

@@ -18,13 +18,15 @@ every file is in. This module runs them in order inside the write door
 (claims/changes.py).
 """
 
+import os
 import time
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import Error, connection, transaction
 from django.utils import timezone
 
 from claims import changes
+from claims.editorial.report import check_sources
 from claims.ingest import schema
 from claims.ingest.claimrecords import ClaimLoading
 from claims.ingest.files import FixtureFile, discover
@@ -34,6 +36,7 @@ from claims.ingest.sources import SourceLoading
 from claims.ingest.vocabulary import VocabularyLoading
 from claims.ingest.writing import ClaimWriting
 from claims.models import (
+    Claim,
     Company,
     FullText,
     Source,
@@ -77,11 +80,13 @@ class Loader(VocabularyLoading, SourceLoading, ClaimLoading, ClaimWriting, Relat
         return len(found)
 
     def nul_errors(self, file, record, data):
-        """NUL characters, refused alike on both databases (PostgreSQL cannot store them)."""
+        """Strings no database stores, refused alike on both: a NUL character
+        (PostgreSQL cannot store one) and a lone surrogate (neither can encode one)."""
         found = 0
-        for path in schema.nul_paths(data):
-            found += 1
-            self.error(file, record, path, "contains a NUL character (U+0000), which the corpus cannot store")
+        for paths, message in ((schema.nul_paths(data), NUL), (schema.surrogate_paths(data), SURROGATE)):
+            for path in paths:
+                found += 1
+                self.error(file, record, path, message)
         return found
 
     def run(self, paths):
@@ -96,6 +101,9 @@ class Loader(VocabularyLoading, SourceLoading, ClaimLoading, ClaimWriting, Relat
                     self.load_source_file(fixture)
             except LoadFailed as failed:
                 self.errors += failed.errors
+            except OSError as error:  # a source's text file, unreadable
+                name = error.filename or "a file"
+                self.error(fixture.name, "", "", f"cannot read {name}: {error.strerror or error}")
         if not self.errors:
             self.load_relations()
         if not self.errors:
@@ -107,8 +115,16 @@ class Loader(VocabularyLoading, SourceLoading, ClaimLoading, ClaimWriting, Relat
         return self.report
 
 
+NUL = "contains a NUL character (U+0000), which the corpus cannot store"
+SURROGATE = "contains a lone surrogate (U+D800 to U+DFFF, half of a UTF-16 pair), which the corpus cannot store"
+
+
 class _DryRunRollback(Exception):
     pass
+
+
+class FailedAfterCommit(LoadFailed):
+    """The load was committed; what had to follow the commit failed."""
 
 
 def load_corpus(
@@ -121,6 +137,7 @@ def load_corpus(
     that database constraints are checked too) and then rolled back.
     """
     paths = paths or [settings.CORPUS_FIXTURES_DIR]
+    committed = []  # set at the commit: what fails later fails after it
     # Readers are served the previous coverage grid, disagreements and citing
     # claims until these are recomputed: right after the commit, here, rather
     # than in some reader's request.
@@ -130,31 +147,93 @@ def load_corpus(
             # the publishing rule to every quote itself: the write door
             # recounts, checks the cache and moves the version once, at commit.
             with changes.bulk_change():
+                transaction.on_commit(lambda: committed.append(True))
+                database_file = sqlite_file()
                 if connection.vendor == "postgresql":
                     # Readers keep seeing the previous corpus until the commit; this
                     # only guards against two loads interleaving.
                     wait_for_other_loads()
                 loader = Loader(texts_dir, dry_run, remove_missing, overwrite_admin_edits, progress)
                 report = loader.run(paths)
+                report.findings = editorial_findings(report.sources)
                 if dry_run:
                     raise _DryRunRollback
         except _DryRunRollback:
             return report
         except corpusversion.CacheUnreachable as error:
+            if committed:
+                raise FailedAfterCommit([LoadError("(cache)", "", "", f"{error}; the corpus version did not move")])
             raise LoadFailed([LoadError("(cache)", "", "", f"{error}; nothing was loaded, try again")])
-        except DatabaseError as error:
-            # Locked by another load, unreachable, full, crashed: nothing was
-            # written (the transaction rolled back); say so, no traceback.
+        except Error as error:
+            # Unreachable, full, crashed, locked by another load, at connection,
+            # at any statement or at the commit: the transaction rolled back;
+            # say so, no traceback. (Error: InterfaceError is no DatabaseError.)
+            if committed:
+                problem = f"the database failed after the commit ({first_line(error)})"
+                raise FailedAfterCommit([LoadError("(database)", "", "", problem)]) from error
             raise LoadFailed([LoadError("(database)", "", "", database_problem(error))]) from error
-        summaries.refresh()
+        check_sqlite_file(database_file)
+        try:
+            summaries.refresh()
+        except Error as error:
+            problem = f"the summaries could not be recomputed ({first_line(error)}); readers recompute them"
+            raise FailedAfterCommit([LoadError("(database)", "", "", problem)]) from error
     return report
 
 
+def first_line(error):
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+# Loads of at most this many claims are checked in passing (claims/editorial/),
+# inside the load's transaction; larger ones are left to check_corpus.
+CHECKED_IN_PASSING = 20_000
+
+
+def editorial_findings(source_keys):
+    """What the editorial checks find in the loaded sources, or None when
+    they hold too many claims to check on the way."""
+    sources = list(Source.objects.filter(key__in=source_keys).order_by("key"))
+    if Claim.objects.filter(source__in=sources).count() > CHECKED_IN_PASSING:
+        return None
+    return check_sources(sources)
+
+
 def database_problem(error):
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    text = first_line(error)
     if "database is locked" in text or "lock timeout" in text:
         return BUSY
     return f"the database failed ({text}); nothing was loaded"
+
+
+def sqlite_file():
+    """(path, (device, inode)) of the SQLite database file; None on
+    PostgreSQL, or for a database in memory."""
+    if connection.vendor != "sqlite" or connection.is_in_memory_db():
+        return None
+    name = str(settings.DATABASES["default"]["NAME"])
+    try:
+        found = os.stat(name)
+    except OSError:
+        return None
+    return name, (found.st_dev, found.st_ino)
+
+
+def check_sqlite_file(identity):
+    """SQLite writes on to a database file deleted while it is open, and its
+    commit succeeds: a load is in the database only if the file it was
+    committed to is the database's file still."""
+    if identity is None:
+        return
+    name, loaded_into = identity
+    try:
+        found = os.stat(name)
+        now = (found.st_dev, found.st_ino)
+    except OSError:
+        now = None
+    if now != loaded_into:
+        problem = f"the database file {name} was deleted or replaced during the load, and the load went with it"
+        raise LoadFailed([LoadError("(database)", "", "", problem)])
 
 
 # How long a load waits for another one to finish before it stops.

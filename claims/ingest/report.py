@@ -37,6 +37,10 @@ class LoadReport:
     unverified_sources: list = field(default_factory=list)  # (source key, why its quotes went unchecked)
     texts_stored: list = field(default_factory=list)  # (source key, text file name)
     page_disagreements: list = field(default_factory=list)  # (file, record, locator, page in the text)
+    sources: list = field(default_factory=list)  # keys of the sources the files hold
+    # The editorial checks' findings about those sources (claims/editorial/);
+    # None when the load was too large to check in passing (check_corpus does it).
+    findings: list | None = field(default_factory=list)
 
     def count(self, model, outcome, n=1):
         self.counts[model][outcome] += n

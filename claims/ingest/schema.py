@@ -2,6 +2,7 @@
 (fastjsonschema), and with jsonschema's exact messages when not."""
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 
@@ -52,7 +53,16 @@ def problems(definition, data):
     return [("/".join(str(p) for p in error.path), schema_message(error)) for error in errors]
 
 
+# A message quoting a long value (jsonschema shows it whole) shows its beginning.
+MAX_MESSAGE = 300
+
+
 def schema_message(error):
+    message = _schema_message(error)
+    return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 1] + "…"
+
+
+def _schema_message(error):
     if error.validator == "additionalProperties":
         return error.message.replace("Additional properties are not allowed", "unknown field(s)")
     if error.validator == "required":
@@ -65,14 +75,31 @@ def schema_message(error):
 
 def nul_paths(value, path=""):
     """JSON paths of the strings (keys included) in `value` holding a NUL character."""
+    return _paths_of_strings(lambda text: "\x00" in text, value, path)
+
+
+# Half of a UTF-16 pair with no other half: JSON's "\ud800" escape makes one,
+# and json.loads keeps it, but it is no character, and neither database can store it.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def surrogate_paths(value, path=""):
+    """JSON paths of the strings (keys included) in `value` holding a lone surrogate."""
+    return _paths_of_strings(LONE_SURROGATE.search, value, path)
+
+
+def _paths_of_strings(wrong, value, path):
+    """The paths of the strings for which wrong() is true; a key's is its
+    object's (the path would show what is wrong with it), not gone into."""
     if isinstance(value, str):
-        if "\x00" in value:
+        if wrong(value):
             yield path
     elif isinstance(value, dict):
         for key, item in value.items():
-            if "\x00" in key:
+            if wrong(key):
                 yield path
-            yield from nul_paths(item, f"{path}/{key}" if path else key)
+            else:
+                yield from _paths_of_strings(wrong, item, f"{path}/{key}" if path else key)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from nul_paths(item, f"{path}/{index}" if path else str(index))
+            yield from _paths_of_strings(wrong, item, f"{path}/{index}" if path else str(index))

@@ -112,6 +112,7 @@ class SourceLoading:
         if source is None:
             return
         self.sources[key] = source.pk
+        self.report.sources.append(key)
         self.source_texts.pop(key, None)
         if source.unchecked_reason:
             self.unchecked_reasons[key] = source.unchecked_reason

@@ -9,7 +9,7 @@ The format is documented in docs/fixtures.md.
 
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.ingest.loaders import LoadFailed, load_corpus
+from claims.ingest.loaders import FailedAfterCommit, LoadFailed, load_corpus
 
 
 class Command(BaseCommand):
@@ -48,8 +48,9 @@ class Command(BaseCommand):
             )
         except LoadFailed as failed:
             files = len({e.file for e in failed.errors})
-            lines = [f"{len(failed.errors)} error(s) in {files} file(s); nothing was loaded:"]
-            lines += [f"  {error}" for error in failed.errors]
+            outcome = "after the load was committed" if isinstance(failed, FailedAfterCommit) else "nothing was loaded"
+            lines = [f"{len(failed.errors)} error(s) in {files} file(s); {outcome}:"]
+            lines += [f"  {printable(error)}" for error in failed.errors]
             raise CommandError("\n".join(lines))
         if verbosity >= 1:
             prefix = "Dry run, nothing written. Would load" if dry_run else "Loaded"
@@ -80,3 +81,30 @@ class Command(BaseCommand):
                     self.stdout.write(f"    {source_key}/{key}")
             for source_key, key in report.conflicts_overwritten:
                 self.stdout.write(self.style.WARNING(f"  {source_key}/{key}: admin edits overwritten by the file"))
+            self.write_findings(report.findings, verbosity)
+
+    def write_findings(self, findings, verbosity):
+        """The editorial checks' findings, as warnings: check_corpus decides."""
+        if findings is None:
+            self.stdout.write("  Too many claims to check in passing: run check_corpus --source for each source.")
+            return
+        shown = [f for f in findings if not f.accepted]
+        if not shown:
+            return
+        errors = sum(1 for f in shown if f.counts)
+        self.stdout.write(
+            self.style.WARNING(
+                f"  Editorial checks: {len(shown)} finding(s), {errors} of them errors check_corpus would fail on:"
+            )
+        )
+        for finding in shown[: 30 if verbosity < 2 else None]:
+            self.stdout.write(self.style.WARNING(f"    {finding}"))
+        if len(shown) > 30 and verbosity < 2:
+            self.stdout.write(f"    … and {len(shown) - 30} more (check_corpus lists them all)")
+
+
+def printable(error):
+    """An error as a terminal shows it: what a file said that no terminal
+    should print (a lone surrogate, a control character) escaped."""
+    text = str(error).encode("utf-8", "backslashreplace").decode("utf-8")
+    return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii") for c in text)
