@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV_ENV := DJANGO_DEBUG=1
 PG_URL ?= postgres://postgres@127.0.0.1:5432/corpus
+# `make check` runs the editorial checks on fixtures/ in a scratch database, against the seed texts.
+CHECK_DB := /tmp/claims-check-corpus.sqlite3
+TEXTS ?= ../shared/seeds
 # The browser and HTML tests need Debian's chromium (Playwright drives it and
 # never downloads a browser of its own), Java for the Nu Html Checker, and the
 # npm packages pinned in package-lock.json.
@@ -80,6 +83,8 @@ check: lint
 	$(BIN)/lint-imports
 	$(DEV_ENV) $(BIN)/python manage.py check
 	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+	rm -f $(CHECK_DB) && $(DEV_ENV) DATABASE_URL=sqlite:///$(CHECK_DB) $(BIN)/python manage.py migrate -v0
+	$(DEV_ENV) DATABASE_URL=sqlite:///$(CHECK_DB) $(BIN)/python manage.py check_corpus fixtures/ --texts $(TEXTS) -v0
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles db.sqlite3 db.sqlite3-* test-artifacts

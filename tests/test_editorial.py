@@ -60,6 +60,11 @@ def findings(source, check):
         ("revenue reached RMB12,2 billion", "12.2", True),
         ("some 1,480 million users", "1.48", True),  # 1.48 billion, written in millions
         ("about half of all payments", "50", True),
+        ("one-fifth of the world's internet users", "20", True),
+        ("a billion users", "1", True),
+        ("China ranked first in the number of papers", "1", True),
+        ("losses fell 3.6% quarter on quarter", "-3.6", True),
+        ("tens of millions of American teenagers", "10", True),
         ("Alibaba held a large share of the market", "43", False),
         ("revenue reached RMB12.3 bln", "12.2", False),
     ],
@@ -256,3 +261,15 @@ def test_the_claim_page_shows_its_findings_and_takes_an_accepted_reason(client, 
     bad.refresh_from_db()
     assert bad.accepted_checks == {"quote-has-number": "the number is in the table beside this sentence"}
     assert "accepted: the number is in the table beside this sentence" in client.get(url).content.decode()
+
+
+def test_the_schema_knows_every_check():
+    import json
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from claims.editorial import CHECKS
+
+    schema = json.loads((Path(settings.BASE_DIR) / "fixtures" / "schema.json").read_text())
+    assert schema["$defs"]["claim"]["properties"]["accept"]["propertyNames"]["enum"] == list(CHECKS)

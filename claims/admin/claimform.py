@@ -75,6 +75,11 @@ class ClaimAdminForm(forms.ModelForm):
             "2016/2019. Blank when the source gives no time. See {}.",
             guide_link("periods"),
         )
+        if "accepted_checks" in self.fields:
+            # Its default is a callable (dict), so Django would add a hidden copy
+            # of the initial value, with the help text's aria-describedby: invalid HTML.
+            self.fields["accepted_checks"].show_hidden_initial = False
+            self.fields["accepted_checks"].widget.attrs.update({"rows": 2, "cols": 80})
         if not self.is_bound and self.instance.period_start is not None:
             self.initial.setdefault("period", self.instance.period_code)
         if "metric" in self.fields:

@@ -16,10 +16,16 @@ from claims.models import Claim
 STANDS_ALONE_CHARS = 45
 NUMBER = re.compile(r"\d+(?:[.,\s]\d{3})*(?:[.,]\d+)?")
 WORD_NUMBERS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "eleven": 11, "twelve": 12, "dozen": 12, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100,
-    "half": 50, "quarter": 25, "third": 33, "double": 2, "twice": 2, "triple": 3,
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12, "twenty": 20, "thirty": 30, "forty": 40,
+    "fifty": 50, "hundred": 100, "third": 3, "fifth": 5, "tenth": 10,
+    "double": 2, "twice": 2, "triple": 3, "first": 1, "second": 2, "fourth": 4, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tens": 10, "dozens": 12, "hundreds": 100,
 }  # fmt: skip
+# Fractions written as words, as shares (a fifth: 20 percent or 0.2).
+FRACTIONS = {"half": 2, "third": 3, "quarter": 4, "fifth": 5, "tenth": 10}
+# "a billion", "one million": one of the scale.
+ONE_OF_SCALE = re.compile(r"\b(?:a|an|one)[\s-]+(?:thousand|million|billion|trillion)\b")
 # The words a source uses for each qualifier, as docs/curation.md lists them.
 QUALIFIER_WORDS = [
     (Claim.Qualifier.UNDER, ("up to", "as many as", "as much as", "less than", "fewer than", "under", "below")),
@@ -38,8 +44,11 @@ def numbers_in(text):
             found.add(candidate)
     words = re.findall(r"[a-z]+", text.lower())
     found |= {Decimal(WORD_NUMBERS[word]) for word in words if word in WORD_NUMBERS}
-    if "half" in words:
-        found.add(Decimal("0.5"))
+    for word, parts in FRACTIONS.items():
+        if word in words or f"{word}s" in words:
+            found |= {Decimal(1) / parts, (Decimal(100) / parts).quantize(Decimal(1))}
+    if ONE_OF_SCALE.search(text.lower()):
+        found.add(Decimal(1))
     return found
 
 
@@ -61,7 +70,7 @@ def _readings(written):
 def holds_number(quote, value):
     """Whether the quote writes the value, at any scale (1.48 billion is
     1,480 million) or as a word."""
-    value = value.normalize()
+    value = abs(value).normalize()  # "fell 3.6%" gives -3.6 as 3.6
     scales = [Decimal(10) ** k for k in (0, 3, 6, 9, 12)]
     for number in numbers_in(quote):
         for scale in scales:

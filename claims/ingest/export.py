@@ -72,6 +72,7 @@ def claim_record(claim):
             {"type": r.type, "claim": f"{r.to_claim.source.key}/{r.to_claim.key}", "note": r.note}
             for r in claim.relations_from.all()
         ],
+        "accept": dict(sorted((claim.accepted_checks or {}).items())) or None,
     }
     if claim.value is not None:
         record["value"] = {

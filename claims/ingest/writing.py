@@ -74,6 +74,7 @@ UPDATED_FIELDS = [
     "metric",
     "speaker",
     "notes",
+    "accepted_checks",
     "loaded_from",
     "loaded_sha256",
     "loaded_at",
