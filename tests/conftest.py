@@ -318,3 +318,24 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+BROWSER_PASSWORD = "a-long-test-password"
+
+
+def log_in(tab, username, password=BROWSER_PASSWORD):
+    """Log in to the admin in the browser tab, as the user would."""
+    from playwright.sync_api import expect
+
+    tab.context.clear_cookies()
+    tab.goto("/admin/login/")
+    tab.get_by_label("Username").fill(username)
+    tab.get_by_label("Password").fill(password)
+    tab.get_by_role("button", name="Log in").click()
+    expect(tab.get_by_role("heading", name="Site administration")).to_be_visible()
+
+
+def shot(tab, name):
+    """A full-page screenshot under test-artifacts/, to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    tab.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)

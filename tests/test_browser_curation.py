@@ -14,7 +14,7 @@ from claims.accounts import create_staff_user
 from claims.ingest.sourcetexts import set_text
 from claims.models import Claim, FullText, Source
 
-from .conftest import ARTIFACTS, cite
+from .conftest import cite, log_in, shot
 
 pytestmark = pytest.mark.browser
 
@@ -55,20 +55,6 @@ def workbench(workflow_groups):
     )
     cite(claim=earlier, source=other, quote="revenue grew 64 percent", locator="p. 2")
     return source
-
-
-def log_in(tab, username):
-    tab.context.clear_cookies()
-    tab.goto("/admin/login/")
-    tab.get_by_label("Username").fill(username)
-    tab.get_by_label("Password").fill(PASSWORD)
-    tab.get_by_role("button", name="Log in").click()
-    expect(tab.get_by_role("heading", name="Site administration")).to_be_visible()
-
-
-def shot(tab, name):
-    ARTIFACTS.mkdir(exist_ok=True)
-    tab.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
 
 
 def select_text(tab, words):

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from claims.accounts import create_staff_user
 from claims.models import Claim, Source
 
-from .conftest import ARTIFACTS
+from .conftest import log_in, shot
 from .fixturefiles import numbered_pdf
 
 pytestmark = pytest.mark.browser
@@ -23,20 +23,6 @@ PAGE_781 = (
     "Cloud markets. Alibaba's share of China's cloud market did not slip in 2019, its executives said.\n"
     "Tencent held second place, and Huawei was growing fast."
 )
-
-
-def log_in(tab, username):
-    tab.context.clear_cookies()
-    tab.goto("/admin/login/")
-    tab.get_by_label("Username").fill(username)
-    tab.get_by_label("Password").fill(PASSWORD)
-    tab.get_by_role("button", name="Log in").click()
-    expect(tab.get_by_role("heading", name="Site administration")).to_be_visible()
-
-
-def shot(tab, name):
-    ARTIFACTS.mkdir(exist_ok=True)
-    tab.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
 
 
 def test_a_typo_is_caught_fixed_with_one_click_and_published_as_checked(tab, workflow_groups):

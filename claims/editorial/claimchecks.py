@@ -33,14 +33,7 @@ def near_duplicates(claims):
                     continue
                 score = max(fuzz.token_set_ratio(texts[i], texts[j]), quote_similarity(first, second))
                 if score >= DUPLICATE_SCORE or same_figure(first, second):
-                    yield Finding(
-                        "near-duplicate",
-                        WARNING,
-                        first.source.key,
-                        first.key,
-                        "text",
-                        f"says what {second.key} says ({score:.0f}% similar): merge them, or link them if both stand",
-                    )
+                    yield duplicate(first, second, score)
 
 
 # What duplicates_of() reads of the other claims of a source.
@@ -55,14 +48,18 @@ def duplicates_of(claim, others):
             continue
         score = fuzz.token_set_ratio(text, other.text.lower())
         if score >= DUPLICATE_SCORE or same_figure(claim, other):
-            yield Finding(
-                "near-duplicate",
-                WARNING,
-                claim.source.key,
-                claim.key,
-                "text",
-                f"says what {other.key} says ({score:.0f}% similar): merge them, or link them if both stand",
-            )
+            yield duplicate(claim, other, score)
+
+
+def duplicate(claim, other, score):
+    return Finding(
+        "near-duplicate",
+        WARNING,
+        claim.source.key,
+        claim.key,
+        "text",
+        f"says what {other.key} says ({score:.0f}% similar): merge them, or link them if both stand",
+    )
 
 
 def quote_similarity(first, second):
