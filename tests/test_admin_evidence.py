@@ -83,6 +83,7 @@ def change_data(claim, **overrides):
         "text": claim.text,
         "kind": claim.kind,
         "period": claim.period_code,
+        "accepted_checks": json.dumps(claim.accepted_checks),
         "relations_from-TOTAL_FORMS": "0",
         "relations_from-INITIAL_FORMS": "0",
         "relations_from-MIN_NUM_FORMS": "0",

@@ -136,6 +136,7 @@ def test_a_passage_becomes_a_claim_is_sent_back_and_published(tab, workbench):
     tab.goto(f"/admin/claims/source/{workbench.pk}/change/")
     tab.get_by_role("link", name="Read it with its claims").click()
     expect(tab.locator(".reading-summary")).to_contain_text("2 of 2 paragraphs have no claim yet")
+    expect(tab.locator(".reading-text[data-ready]")).to_be_attached()  # its script is listening
     select_text(tab, SENTENCE)
     bar = tab.locator("#selection-bar")
     expect(bar).to_be_visible()

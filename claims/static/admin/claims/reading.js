@@ -37,6 +37,8 @@
     }
 
     document.addEventListener("selectionchange", update);
+    update(); // a selection made before this script ran
+    text.dataset.ready = "true";
   }
 
   if (document.readyState === "loading") {
