@@ -4,7 +4,9 @@ companies a claim names but is not filed under."""
 
 import calendar
 import datetime
+import functools
 import re
+from types import SimpleNamespace
 
 from rapidfuzz import fuzz
 
@@ -239,6 +241,18 @@ class CompanyNames:
             company = self.by_name[match.group(0)]
             found.setdefault(company.pk, company)
         return list(found.values())
+
+
+def company_names(companies):
+    """CompanyNames for these companies, compiled once per process for the
+    same names: a page of one claim should not compile thousands of them."""
+    rows = tuple((company.pk, company.name, tuple(company.aliases)) for company in companies)
+    return _company_names(rows)
+
+
+@functools.lru_cache(maxsize=4)
+def _company_names(rows):
+    return CompanyNames([SimpleNamespace(pk=pk, name=name, aliases=aliases) for pk, name, aliases in rows])
 
 
 def untagged_companies(claim, names):

@@ -38,17 +38,24 @@ def check_claim(claim):
     """The findings about one claim, for its admin page, in a few queries
     whatever the size of its source: its own checks, its relations, and
     near-duplicates among its source's claims (metrics are check_corpus's)."""
-    companies = list(Company.objects.only("pk", "name", "aliases").order_by("slug"))
+    companies = Company.objects.only("pk", "name", "aliases").order_by("slug")
     has_map = FullText.objects.filter(source_id=claim.source_id).exclude(page_map=[]).exists()
     found = list(quotechecks.run(claim, paginated(claim.source, has_map)))
     found += claimchecks.period_checks(claim)
-    found += claimchecks.untagged_companies(claim, claimchecks.CompanyNames(companies))
+    found += claimchecks.untagged_companies(claim, claimchecks.company_names(companies))
     relations = claim.relations_from.select_related("to_claim__source")
     seen = set()
     for relation in relations:
         found += claimchecks.relation_findings(claim, relation, seen)
-    siblings = Claim.objects.filter(source_id=claim.source_id).exclude(pk=claim.pk)
-    found += claimchecks.duplicates_of(claim, siblings.only(*claimchecks.DUPLICATE_FIELDS))
+    # Only claims of its kind and value can duplicate it; a source of thousands
+    # is compared on its first PAIRWISE_LIMIT of those (check_corpus does all).
+    siblings = (
+        Claim.objects.filter(source_id=claim.source_id, kind=claim.kind, value=claim.value)
+        .exclude(pk=claim.pk)
+        .only(*claimchecks.DUPLICATE_FIELDS)
+        .order_by("pk")[: claimchecks.PAIRWISE_LIMIT]
+    )
+    found += claimchecks.duplicates_of(claim, siblings)
     accepted = {(claim.source.key, claim.key): claim.accepted_checks or {}}
     return [accept(finding, accepted) for finding in found]
 
