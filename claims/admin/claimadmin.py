@@ -28,9 +28,10 @@ from claims.admin.guide import guide_page
 from claims.admin.listfilters import CompanyFilter, ScalableAdmin, SourceFilter, TopicFilter
 from claims.admin.reading import passage_check, passage_from
 from claims.admin.review import ReviewViews, mark_admin_change
-from claims.editorial.report import check_claim
+from claims.editorial.report import check_claim, company_rows
 from claims.models import QUOTE_MAX_LENGTH, Citation, Claim, ClaimRelation, FullText
 from claims.quotes import readable
+from claims.scale import cache
 
 # What only Claim.submit/publish/retract change: no form save, not even a revert, touches them.
 WORKFLOW_FIELDS = [
@@ -298,7 +299,8 @@ class ClaimAdmin(ReviewViews, ScalableAdmin, SimpleHistoryAdmin):
     def editorial_checks(self, obj):
         if obj is None or obj.pk is None:
             return "Run when the claim is saved."
-        findings = check_claim(obj)
+        # Thousands of companies: their names are read once per corpus version.
+        findings = check_claim(obj, companies=cache.for_corpus(("company-names",), company_rows))
         if not findings:
             return "Nothing to flag."
         return format_html(

@@ -243,11 +243,10 @@ class CompanyNames:
         return list(found.values())
 
 
-def company_names(companies):
-    """CompanyNames for these companies, compiled once per process for the
-    same names: a page of one claim should not compile thousands of them."""
-    rows = tuple((company.pk, company.name, tuple(company.aliases)) for company in companies)
-    return _company_names(rows)
+def company_names(rows):
+    """CompanyNames for (pk, name, aliases) rows, compiled once per process
+    for the same names: a page of one claim should not compile thousands."""
+    return _company_names(tuple(rows))
 
 
 @functools.lru_cache(maxsize=4)

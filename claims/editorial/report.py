@@ -34,11 +34,22 @@ def check_sources(sources):
     return [accept(finding, accepted) for finding in findings]
 
 
-def check_claim(claim):
+# A claim's page compares it with at most this many claims of its source of
+# its kind and value, the latest; check_corpus compares them all.
+SIBLINGS_ON_A_CLAIM_PAGE = 300
+
+
+def company_rows():
+    """(pk, name, aliases) of every company, for CompanyNames."""
+    return [(pk, name, tuple(aliases)) for pk, name, aliases in Company.objects.values_list("pk", "name", "aliases")]
+
+
+def check_claim(claim, companies=None):
     """The findings about one claim, for its admin page, in a few queries
     whatever the size of its source: its own checks, its relations, and
-    near-duplicates among its source's claims (metrics are check_corpus's)."""
-    companies = Company.objects.only("pk", "name", "aliases").order_by("slug")
+    near-duplicates among its source's claims (metrics are check_corpus's).
+    companies: company_rows(), when the caller keeps them."""
+    companies = company_rows() if companies is None else companies
     has_map = FullText.objects.filter(source_id=claim.source_id).exclude(page_map=[]).exists()
     found = list(quotechecks.run(claim, paginated(claim.source, has_map)))
     found += claimchecks.period_checks(claim)
@@ -47,13 +58,12 @@ def check_claim(claim):
     seen = set()
     for relation in relations:
         found += claimchecks.relation_findings(claim, relation, seen)
-    # Only claims of its kind and value can duplicate it; a source of thousands
-    # is compared on its first PAIRWISE_LIMIT of those (check_corpus does all).
+    # Only claims of its kind and value can duplicate it.
     siblings = (
         Claim.objects.filter(source_id=claim.source_id, kind=claim.kind, value=claim.value)
         .exclude(pk=claim.pk)
         .only(*claimchecks.DUPLICATE_FIELDS)
-        .order_by("pk")[: claimchecks.PAIRWISE_LIMIT]
+        .order_by("-pk")[:SIBLINGS_ON_A_CLAIM_PAGE]
     )
     found += claimchecks.duplicates_of(claim, siblings)
     accepted = {(claim.source.key, claim.key): claim.accepted_checks or {}}
