@@ -16,6 +16,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html, format_html_join
@@ -496,7 +497,13 @@ class ClaimAdmin(ReviewViews, ScalableAdmin, SimpleHistoryAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context.update(
-            metric_suggestions=metric_suggestions(),
+            # Thousands of metrics at scale: rendered once per corpus version.
+            metric_datalist=cache.for_corpus(
+                ("metric-datalist",),
+                lambda: render_to_string(
+                    "admin/claims/claim/metric_datalist.html", {"metric_suggestions": metric_suggestions()}
+                ),
+            ),
             error_summary=error_summary(context["adminform"].form, context["inline_admin_formsets"]),
         )
         context.update(
