@@ -215,3 +215,6 @@ def test_phone_reading_page(tab, workbench):
     tab.goto(f"/admin/claims/source/{workbench.pk}/read/")
     expect(tab.locator(".reading-text")).to_contain_text(SENTENCE)
     shot(tab, "workbench-phone-reading")
+    tab.goto(f"/admin/claims/claim/add/?source={workbench.pk}")
+    expect(tab.locator("#id_period")).to_be_visible()
+    shot(tab, "workbench-phone-claim-form")
