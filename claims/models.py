@@ -111,6 +111,15 @@ def plain_number(value):
     return json.loads(format(value.normalize(), "f")) if isinstance(value, Decimal) else value
 
 
+def in_base_units(number, scale):
+    """12.2 'billion' as 12200000000: a figure's number on one scale, for
+    comparing and charting figures of one unit. Never converts between units
+    or currencies."""
+    if number is None:
+        return None
+    return number * Claim.SCALE_FACTORS.get(scale or "one", 1)
+
+
 def format_partial_date(date, precision):
     """The inverse of parse_partial_date: the date as precise as it is known."""
     if date is None:
@@ -728,6 +737,16 @@ class Claim(models.Model):
         return start if start == end else f"{start}/{end}"
 
     @property
+    def value_base(self):
+        """The stated value times its scale (value 1.48, scale 'billion': 1480000000)."""
+        return in_base_units(self.value, self.scale)
+
+    @property
+    def value_max_base(self):
+        """The upper bound of a range times its scale."""
+        return in_base_units(self.value_max, self.scale)
+
+    @property
     def value_display(self):
         if self.value is None:
             return ""
@@ -742,13 +761,6 @@ class Claim(models.Model):
             amount += f"–{number(self.value_max)}"
         qualifier = {"approx": "about ", "over": "more than ", "under": "less than "}.get(self.value_qualifier, "")
         return f"{qualifier}{amount}{scale} {self.unit}".strip()
-
-    @property
-    def value_in_units(self):
-        """The value times its scale, for comparing figures across sources."""
-        if self.value is None:
-            return None
-        return self.value * self.SCALE_FACTORS.get(self.scale or "one", 1)
 
     # -- rules -----------------------------------------------------------
 

@@ -43,6 +43,7 @@ urlpatterns = [
     path("disagreements/", pages.DisagreementsView.as_view(), name="disagreements"),
     # Downloads of the lists take the list page's query string: /claims.csv?company=alibaba.
     path("claims.<table:format>", downloads.ClaimDownloadView.as_view(), name="claim-download"),
+    path("citations.<table:format>", downloads.CitationDownloadView.as_view(), name="citation-download"),
     # A Feed instance answers any method: the site is read-only, so GET and HEAD only.
     path("claims.atom", require_safe(downloads.ClaimFeed()), name="claim-feed"),
     path("claims/<int:pk>/cite.<citation:format>", downloads.claim_citation, name="claim-cite"),

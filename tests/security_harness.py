@@ -18,7 +18,7 @@ from django.utils.html import escape
 from django.utils.regex_helper import normalize
 from hypothesis import strategies as st
 
-from claims.dataout.rows import FORMULA_PREFIXES
+from claims.dataout.tabular import FORMULA_PREFIXES
 
 from .test_admin import claim_form
 

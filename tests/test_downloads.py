@@ -118,11 +118,13 @@ def test_claim_csv_has_every_field(client, corpus):
     assert (row["value"], row["value_max"], row["unit"], row["scale"]) == ("15.4", "", "USD", "trillion")
     assert row["metric"] == "China mobile-payment market size"
     assert row["companies"] == "alibaba | tencent" and row["topics"] == "mobile-payments"
-    assert (
-        row["citations"]
-        == "sacks-2018-disruptors, p. 1: China's mobile payments market is now valued at $15.4 trillion "
-        f"[{HAND_CHECKED}]"
+    (citation,) = json.loads(row["citations"])
+    assert (citation["source"], citation["locator"], citation["check"]) == (
+        "sacks-2018-disruptors",
+        "p. 1",
+        HAND_CHECKED,
     )
+    assert citation["quote"] == "China's mobile payments market is now valued at $15.4 trillion"
     assert rows["fintech-rivalry"]["period"] == "2018-Q2"
 
 
@@ -473,7 +475,9 @@ def test_markup_in_data_is_escaped_in_html_and_json_ld(client, nasty):
 
 def test_markup_in_data_survives_exports_and_feed_intact(client, nasty):
     (row,) = csv_rows(download(client, "/claims.csv?source=nasty-source"))
-    assert row["text"] == NASTY_TEXT and row["citations"] == f"nasty-source, p. <1>: {NASTY_QUOTE} [{HAND_CHECKED}]"
+    assert row["text"] == NASTY_TEXT
+    (citation,) = json.loads(row["citations"])
+    assert (citation["locator"], citation["quote"], citation["check"]) == ("p. <1>", NASTY_QUOTE, HAND_CHECKED)
     (row,) = json.loads(download(client, "/claims.json?source=nasty-source"))
     assert row["text"] == NASTY_TEXT and row["citations"][0]["quote"] == NASTY_QUOTE
     (row,) = json_lines(download(client, "/claims.jsonl?source=nasty-source"))
@@ -493,8 +497,9 @@ def test_csv_formula_cells_are_neutralised(client, corpus, cell):
     cite(claim=claim, source=corpus.sacks, quote=cell, locator=cell)
     (row,) = [row for row in csv_rows(download(client, "/claims.csv")) if row["key"] == "formula"]
     assert row["text"] == row["speaker"] == "'" + cell
-    # Starts with the source key: inert.
-    assert row["citations"] == f"sacks-2018-disruptors, {cell}: {cell} [{HAND_CHECKED}]"
+    # A JSON array: starts with "[", inert; the quote and locator inside it are exact.
+    (citation,) = json.loads(row["citations"])
+    assert row["citations"].startswith("[") and citation["quote"] == citation["locator"] == cell
     with evidence.changing_evidence(evidence.LOADER):
         Citation.objects.filter(claim=claim).update(locator="p. 1")
     Source.objects.filter(pk=corpus.sacks.pk).update(publisher=cell)

@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from claims.dataout.rows import csv_lines, neutralise
+from claims.dataout.tabular import csv_lines, neutralise
 from claims.ingest.loaders import load_corpus
 
 from .fixturefiles import database_fingerprint, fixture_tree

@@ -87,7 +87,7 @@ def test_figure_with_value_and_unit_is_valid(source):
     claim.full_clean()
     claim.save()
     assert claim.value_display == "12.2 billion CNY"
-    assert claim.value_in_units == Decimal("12200000000")
+    assert claim.value_base == Decimal("12200000000")
 
 
 def test_only_figures_and_forecasts_carry_values(source):

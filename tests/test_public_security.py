@@ -21,7 +21,8 @@ from django.utils.html import escape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from claims.dataout.rows import claim_row, csv_lines
+from claims.dataout.rows import claim_row
+from claims.dataout.tabular import csv_lines
 from claims.models import Author, Claim, ClaimRelation, Company, FullText, Source, Topic
 
 from .conftest import cite, make_claim

@@ -40,6 +40,23 @@ class ClaimSerializer(serializers.ModelSerializer):
     period = serializers.CharField(source="period_code", read_only=True, help_text="e.g. 2016, 2020-Q1, 1991/2016")
     value = serializers.DecimalField(max_digits=24, decimal_places=6, coerce_to_string=False, allow_null=True)
     value_max = serializers.DecimalField(max_digits=24, decimal_places=6, coerce_to_string=False, allow_null=True)
+    value_base = serializers.DecimalField(
+        max_digits=40,
+        decimal_places=6,
+        coerce_to_string=False,
+        allow_null=True,
+        read_only=True,
+        help_text="value × scale, in the claim's unit (1.48 billion USD: 1480000000). Never converted between "
+        "units or currencies.",
+    )
+    value_max_base = serializers.DecimalField(
+        max_digits=40,
+        decimal_places=6,
+        coerce_to_string=False,
+        allow_null=True,
+        read_only=True,
+        help_text="value_max × scale, in the claim's unit.",
+    )
     citations = CitationSerializer(many=True, read_only=True)
 
     class Meta:
@@ -59,6 +76,8 @@ class ClaimSerializer(serializers.ModelSerializer):
             "value_qualifier",
             "unit",
             "scale",
+            "value_base",
+            "value_max_base",
             "metric",
             "speaker",
             "notes",

@@ -29,16 +29,16 @@ from django.views import View
 from claims.dataout import citeformats
 from claims.dataout.rows import (
     CHUNK,
+    CITATION_COLUMNS,
     CLAIM_COLUMNS,
     COMPANY_COLUMNS,
     SOURCE_COLUMNS,
+    citation_rows,
     claim_rows,
     company_row,
-    csv_lines,
-    json_array,
-    json_lines,
     source_row,
 )
+from claims.dataout.tabular import csv_lines, json_array, json_lines
 from claims.models import Citation, Claim, Company, Topic, sources_with_public_claims
 from claims.parameters import query_string
 from claims.public.filters import ClaimFilterSet, CompanyFilterSet, SourceFilterSet
@@ -165,6 +165,18 @@ class ClaimDownloadView(ListDownloadView):
     def get_rows(self, queryset):
         """Rows of claims, read as values in chunks."""
         return claim_rows(queryset, base_url(self.request), chunk_size=CHUNK)
+
+
+class CitationDownloadView(ClaimDownloadView):
+    """The citations of the claims the claim list shows for the query string,
+    one row each: the claims download's citations cell, as a table."""
+
+    stem = "citations"
+    columns = CITATION_COLUMNS
+
+    def get_rows(self, queryset):
+        """A row per citation, claim by claim in the list's order."""
+        return citation_rows(super().get_rows(queryset))
 
 
 class SourceDownloadView(ListDownloadView):

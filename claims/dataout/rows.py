@@ -1,14 +1,17 @@
-"""The rows of the downloads: CSV, JSON and JSON Lines, for claims, sources
-and companies.
+"""The rows of the downloads: CSV, JSON and JSON Lines, for claims, their
+citations, sources and companies.
+
+A field has one name everywhere: the columns here are the API's names
+(tests/test_analysis_exports.py compares them), and a claim's value comes
+both as stated (value, scale) and in base units (value_base), never
+converted between units or currencies.
 
 Everything here streams: rows are read from the database in chunks, so a
 download of a million claims runs in bounded memory. A CSV cell a
 spreadsheet would read as a formula is neutralised.
 """
 
-import csv
 import decimal
-import json
 from decimal import Decimal
 
 from django.core.exceptions import EmptyResultSet
@@ -23,6 +26,7 @@ from claims.models import (
     Topic,
     detail_url,
     format_partial_date,
+    in_base_units,
     plain_number,
 )
 
@@ -37,27 +41,21 @@ CLAIM_COLUMNS = [
     "text",
     "kind",
     "period",
+    "period_start",
+    "period_end",
     "value",
     "value_max",
-    "qualifier",
+    "value_qualifier",
     "unit",
     "scale",
+    "value_base",
+    "value_max_base",
     "metric",
     "speaker",
     "companies",
     "topics",
     "citations",
 ]
-
-# A spreadsheet reads a cell starting with one of these as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value):
-    """Make a CSV cell inert for spreadsheets (OWASP CSV injection advice)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def claim_row(claim, base_url=""):
@@ -70,11 +68,15 @@ def claim_row(claim, base_url=""):
         "text": claim.text,
         "kind": claim.kind,
         "period": claim.period_code,
+        "period_start": _iso(claim.period_start),
+        "period_end": _iso(claim.period_end),
         "value": plain_number(claim.value),
         "value_max": plain_number(claim.value_max),
-        "qualifier": claim.value_qualifier,
+        "value_qualifier": claim.value_qualifier,
         "unit": claim.unit,
         "scale": claim.scale,
+        "value_base": plain_number(claim.value_base),
+        "value_max_base": plain_number(claim.value_max_base),
         "metric": claim.metric,
         "speaker": claim.speaker,
         "companies": [c.slug for c in claim.companies.all()],
@@ -215,6 +217,8 @@ def _claim_chunk(chunk, cursor, permalink):
     ) in chunk:
         first = format_partial_date(start, start_precision)
         last = format_partial_date(end, end_precision)
+        value = None if value is None else _decimal(value)
+        value_max = None if value_max is None else _decimal(value_max)
         rows.append(
             {
                 "url": permalink(pk),
@@ -224,11 +228,15 @@ def _claim_chunk(chunk, cursor, permalink):
                 "text": text,
                 "kind": kind,
                 "period": first if first == last else f"{first}/{last}",
-                "value": None if value is None else plain_number(_decimal(value)),
-                "value_max": None if value_max is None else plain_number(_decimal(value_max)),
-                "qualifier": qualifier,
+                "period_start": _iso(start),
+                "period_end": _iso(end),
+                "value": plain_number(value),
+                "value_max": plain_number(value_max),
+                "value_qualifier": qualifier,
                 "unit": unit,
                 "scale": scale,
+                "value_base": plain_number(in_base_units(value, scale)),
+                "value_max_base": plain_number(in_base_units(value_max, scale)),
                 "metric": metric,
                 "speaker": speaker,
                 "companies": companies.get(pk, []),
@@ -247,6 +255,34 @@ _PLACES = Decimal(1).scaleb(-Claim._meta.get_field("value").decimal_places)
 
 def _decimal(value):
     return _FROM_FLOAT(value).quantize(_PLACES) if isinstance(value, float) else Decimal(value)
+
+
+def _iso(date):
+    """A period's day as ISO 8601; SQLite's raw cursor hands back the text already."""
+    if date is None:
+        return None
+    return date if isinstance(date, str) else date.isoformat()
+
+
+CITATION_COLUMNS = [
+    "claim_url",
+    "claim_source",
+    "claim_key",
+    "source",
+    "locator",
+    "quote",
+    "verification",
+    "unchecked_reason",
+    "check",
+]
+
+
+def citation_rows(claim_rows):
+    """One row per citation of the given claim rows, in their order: the
+    claim's permalink and key beside what citation_data() says of the quote."""
+    for claim in claim_rows:
+        for citation in claim["citations"]:
+            yield {"claim_url": claim["url"], "claim_source": claim["source"], "claim_key": claim["key"], **citation}
 
 
 def _grouped(pairs):
@@ -312,50 +348,3 @@ def company_row(company, base_url=""):
         "wikidata_id": company.wikidata_id,
         "description": company.description,
     }
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-# Every prefix is one character: a set of them is the fastest test.
-FORMULA_STARTS = frozenset(FORMULA_PREFIXES)
-
-
-def _citation_cell(citation):
-    return f"{citation['source']}, {citation['locator']}: {citation['quote']} [{citation['check']}]"
-
-
-def _csv_cell(value):
-    # By exact type, commonest first: this runs for every cell of a million rows.
-    if value.__class__ is str:
-        return "'" + value if value and value[0] in FORMULA_STARTS else value
-    if value is None:
-        return ""
-    if value.__class__ is list:
-        return neutralise(" | ".join(_citation_cell(v) if isinstance(v, dict) else str(v) for v in value))
-    return neutralise(value)
-
-
-def csv_lines(rows, columns):
-    """Stream CSV lines; lists become ' | '-joined cells, formulas are neutralised."""
-    writerow = csv.writer(_Echo()).writerow
-    yield writerow(columns)
-    for row in rows:
-        yield writerow(map(_csv_cell, map(row.get, columns)))
-
-
-def json_lines(rows):
-    dumps = json.JSONEncoder(ensure_ascii=False).encode
-    for row in rows:
-        yield dumps(row) + "\n"
-
-
-def json_array(rows):
-    """Stream a JSON array without holding it in memory."""
-    dumps = json.JSONEncoder(ensure_ascii=False).encode
-    yield "["
-    for n, row in enumerate(rows):
-        yield ("\n" if n == 0 else ",\n") + dumps(row)
-    yield "\n]\n"

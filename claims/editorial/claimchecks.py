@@ -83,7 +83,7 @@ def same_figure(first, second):
         first.value is not None
         and first.metric
         and first.metric == second.metric
-        and first.value_in_units == second.value_in_units
+        and first.value_base == second.value_base
         and (first.period_start, first.period_end) == (second.period_start, second.period_end)
     )
 
@@ -97,8 +97,8 @@ def _by_metric(claims):
 
 def bounds(claim):
     """The interval of values a figure allows, in units, after its qualifier."""
-    low = claim.value_in_units
-    high = claim.value_max * Claim.SCALE_FACTORS.get(claim.scale or "one", 1) if claim.value_max is not None else low
+    low = claim.value_base
+    high = claim.value_max_base if claim.value_max is not None else low
     qualifier = claim.value_qualifier
     if qualifier == Claim.Qualifier.UNDER:
         return None, high

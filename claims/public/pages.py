@@ -321,7 +321,7 @@ class DisagreementsView(SummaryMixin, SectionMixin, TemplateView):
                 continue  # no longer a disagreement
             values = {}
             for claim in figures:
-                values.setdefault((claim.period_start, claim.period_end, claim.unit), set()).add(claim.value_in_units)
+                values.setdefault((claim.period_start, claim.period_end, claim.unit), set()).add(claim.value_base)
             for claim in figures:
                 claim.conflicting = len(values[(claim.period_start, claim.period_end, claim.unit)]) > 1
             groups.append((metric, figures, total, claim_list_url(metric=[metric])))
