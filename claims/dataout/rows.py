@@ -132,8 +132,8 @@ def claim_rows(queryset, base_url="", chunk_size=CHUNK):
     export runs 1 + 3 queries per chunk_size claims and holds one chunk in
     memory."""
 
-    def permalink(pk):
-        return base_url + detail_url("claims:claim-detail", pk)
+    def permalink(source_key, claim_key):
+        return base_url + detail_url("claims:claim-detail", source_key, claim_key)
 
     try:
         sql, params = queryset.values_list(*_CLAIM_VALUES).query.sql_with_params()
@@ -217,7 +217,7 @@ def _claim_chunk(chunk, cursor, permalink):
         last = format_partial_date(end, end_precision)
         rows.append(
             {
-                "url": permalink(pk),
+                "url": permalink(source, key),
                 "id": pk,
                 "source": source,
                 "key": key,
