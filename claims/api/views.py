@@ -7,6 +7,7 @@ three cannot drift apart. An invalid filter is a 400 with the reason; the
 OpenAPI 3 schema is at /api/schema/ and browsable docs at /api/docs/.
 """
 
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.exceptions import NotFound
@@ -61,7 +62,7 @@ class ClaimViewSet(PublicViewSet):
     def retrieve(self, request, *args, **kwargs):
         try:
             return super().retrieve(request, *args, **kwargs)
-        except NotFound:
+        except (Http404, NotFound):
             pk = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
             claim = retractions.retracted_claims().filter(pk=pk).first() if pk.isdigit() and len(pk) < 19 else None
             if claim is None:
