@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.utils.html import escape
 
 from claims.dataout.rows import csv_lines, neutralise
 from claims.ingest.loaders import load_corpus
@@ -123,5 +124,6 @@ def test_every_permalink_survives_an_export_and_a_load_into_an_empty_database(cl
     for url, (_, status, text) in before.items():
         response = client.get(url)
         assert response.status_code == (200 if status == "published" else 410), url
+        assert escape(text) in response.content.decode(), url
     exported_again = {row["url"] for row in json.loads(b"".join(client.get("/claims.json").streaming_content))}
     assert exported_again == exported
