@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.views.decorators.http import require_safe
 
 from claims.models import Claim, ClaimRelation, sources_with_public_claims
 
@@ -83,6 +84,7 @@ def notice_response(request, claim):
     return TemplateResponse(request, "claims/claim_retracted.html", context, status=410)
 
 
+@require_safe
 def claim_by_id(request, pk):
     """The old address, /claims/<id>/: a published claim's permalink (301),
     a retracted claim's notice (410), anything else not found: a draft's id
