@@ -236,9 +236,8 @@ def source_citation(request, key, format):
 
 
 def claim_citation(request, source_key, claim_key, format):
-    """Cite this claim: its source with the cited passage (locator, verbatim
-    quote) and the claim's permalink, one record per citation. Only published
-    claims can be cited: a retracted one's evidence backs nothing."""
+    """Cite this claim: its source with the cited passage (locator, verbatim quote)
+    and the claim's permalink, one record per citation; published claims only."""
     if format not in CITATION_FORMATS:
         raise Http404("No such format.")
     citations = Citation.objects.select_related("source").prefetch_related("source__authors").order_by("id")
@@ -254,8 +253,7 @@ def claim_citation(request, source_key, claim_key, format):
 
 
 def claim_citation_by_id(request, pk, format):
-    """The old address of a claim's citation record, /claims/<id>/cite.<format>:
-    a permanent redirect to the one under the claim's permalink."""
+    """/claims/<id>/cite.<format>, the old address: 301 to the one under the claim's permalink."""
     if format not in CITATION_FORMATS:
         raise Http404("No such format.")
     claim = get_object_or_404(Claim.objects.public().select_related("source").only("key", "source__key"), pk=pk)
