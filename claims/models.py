@@ -133,24 +133,30 @@ def format_partial_date(date, precision):
     return date.isoformat()
 
 
-# Stands in for the one argument of a detail URL: an integer, so that it
-# matches both <int:...> and <slug:...>, and long enough to occur nowhere else.
-_URL_ARGUMENT = 918273645546372819
+# Stand in for the arguments of a detail URL: integers, so that they match
+# both <int:...> and <slug:...>, and long enough to occur nowhere else.
+_URL_ARGUMENTS = (918273645546372819, 918273645546372820)
 
 
 @functools.lru_cache(maxsize=64)
-def _detail_url_parts(name, script_prefix):
-    before, after = reverse(name, args=[_URL_ARGUMENT]).split(str(_URL_ARGUMENT))
-    return before, after
+def _detail_url_parts(name, arity, script_prefix):
+    url = reverse(name, args=_URL_ARGUMENTS[:arity])
+    parts = []
+    for argument in _URL_ARGUMENTS[:arity]:
+        before, url = url.split(str(argument))
+        parts.append(before)
+    return (*parts, url)
 
 
-def detail_url(name, value):
-    """reverse(name, args=[value]) for a URL with one slug or integer
-    argument, at a fraction of its cost: a list page links 200 objects, and
+def detail_url(name, *values):
+    """reverse(name, args=values) for a URL with one or two slug or integer
+    arguments, at a fraction of its cost: a list page links 200 objects, and
     reverse() was a third of its rendering time. Slugs and integers need no
     quoting."""
-    before, after = _detail_url_parts(name, get_script_prefix())
-    return f"{before}{value}{after}"
+    parts = _detail_url_parts(name, len(values), get_script_prefix())
+    if len(values) == 1:
+        return f"{parts[0]}{values[0]}{parts[1]}"
+    return f"{parts[0]}{values[0]}{parts[1]}{values[1]}{parts[2]}"
 
 
 # A file name with no directory part: no '/', no '\\', no '..', not hidden.
@@ -269,11 +275,11 @@ class Source(models.Model):
         if self.pk is None:
             return
         old = Source.objects.filter(pk=self.pk).values_list("key", flat=True).first()
-        if old is not None and old != self.key and Claim.objects.filter(source_id=self.pk).public().exists():
+        if old is not None and old != self.key and Claim.objects.filter(source_id=self.pk).permanent().exists():
             raise ValidationError(
                 {
-                    "key": f"The key '{old}' cannot change: published claims come from this source, and fixture "
-                    "files find it by its key."
+                    "key": f"The key '{old}' cannot change: it is part of the permalink of every claim published "
+                    "from this source (/claims/{old}/<claim key>/), and fixture files find the source by it."
                 }
             )
 
@@ -517,6 +523,12 @@ class ClaimQuerySet(models.QuerySet):
         """What the public may see: published claims, nothing else."""
         return self.filter(status=Claim.Status.PUBLISHED)
 
+    def permanent(self):
+        """Claims whose permalinks must keep answering, so whose keys never
+        change: published claims, and retracted ones (whose permalinks answer
+        with the retraction notice)."""
+        return self.filter(status__in=[Claim.Status.PUBLISHED, Claim.Status.RETRACTED])
+
     def for_export(self):
         """With everything a claim's fixture record, download row or API entry
         reads, in a fixed number of queries per chunk of claims."""
@@ -580,7 +592,11 @@ class Claim(models.Model):
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
-    retraction_reason = models.TextField(blank=True, help_text="Why a retracted claim was withdrawn; kept on record.")
+    retraction_reason = models.TextField(
+        blank=True,
+        help_text="Why a retracted claim was withdrawn, in the editor's words; kept on record and shown on the "
+        "claim's retraction notice (its permalink), e.g. 'The figure is the market's, not Alibaba's share'.",
+    )
     companies = models.ManyToManyField(Company, related_name="claims", blank=True)
     topics = models.ManyToManyField(Topic, related_name="claims", blank=True)
 
@@ -637,6 +653,22 @@ class Claim(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    retracted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        help_text="The editor who retracted the claim (Claim.retract()).",
+    )
+    retracted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the claim was retracted; shown on its retraction notice. Empty for claims retracted "
+        "before it was recorded, whose notice takes the date from the claim's history.",
+    )
     review_note = models.TextField(
         blank=True,
         editable=False,
@@ -718,8 +750,44 @@ class Claim(models.Model):
     def __str__(self):
         return self.text if len(self.text) <= 80 else self.text[:79] + "…"
 
+    def save(self, *args, **kwargs):
+        self.refuse_address_change()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
-        return detail_url("claims:claim-detail", self.pk)
+        """The permalink, /claims/<source key>/<claim key>/: made of the natural
+        keys, so the same after an export and a load into an empty database.
+        Lists select the source (select_related) so that it costs no query."""
+        return detail_url("claims:claim-detail", self.source.key, self.key)
+
+    def get_cite_url(self, format):
+        """The claim as a citation record (format: bib, ris or csl.json), under its permalink."""
+        return reverse("claims:claim-cite", args=[self.source.key, self.key, format])
+
+    def address_errors(self):
+        """{field: message} when a published or retracted claim's key or source
+        would change: both are its permalink, which citations elsewhere point at."""
+        if self.pk is None:
+            return {}
+        old = Claim.objects.permanent().filter(pk=self.pk).values_list("source_id", "key").first()
+        if old is None:
+            return {}
+        errors = {}
+        if old[0] != self.source_id:
+            errors["source"] = (
+                "The source of a published or retracted claim cannot change: it is part of the claim's permalink. "
+                "Retract this claim and add a new one under the other source."
+            )
+        if old[1] != self.key:
+            errors["key"] = (
+                f"The key '{old[1]}' cannot change: the claim has been published, and its permalink "
+                f"(/claims/<source key>/{old[1]}/) is made of it."
+            )
+        return errors
+
+    def refuse_address_change(self):
+        if errors := self.address_errors():
+            raise ValidationError(errors)
 
     # -- reading ---------------------------------------------------------
 
@@ -795,6 +863,7 @@ class Claim(models.Model):
             errors["speaker"] = "A quotation needs its speaker."
         if self.status == self.Status.RETRACTED and not self.retraction_reason.strip():
             errors["retraction_reason"] = "Say why the claim is retracted."
+        errors.update(self.address_errors())
         if (self.period_start is None) != (self.period_end is None):
             errors["period_end"] = "A period needs both a start and an end."
         elif self.period_start and self.period_end and self.period_end < self.period_start:
@@ -868,6 +937,7 @@ class Claim(models.Model):
             raise ValidationError("Say why the claim is retracted.")
         self.status = self.Status.RETRACTED
         self.retraction_reason = reason.strip()
+        self.retracted_by, self.retracted_at = user, timezone.now()
 
 
 class CitationQuerySet(models.QuerySet):

@@ -3,7 +3,7 @@ from django.urls import path, register_converter
 from django.views.decorators.http import require_safe
 
 from claims.dataout import downloads
-from claims.public import pages, views
+from claims.public import pages, retractions, views
 from claims.public.sitemaps import SITEMAPS
 
 
@@ -32,7 +32,11 @@ app_name = "claims"
 
 urlpatterns = [
     path("", views.ClaimListView.as_view(), name="claim-list"),
-    path("claims/<int:pk>/", pages.ClaimDetailView.as_view(), name="claim-detail"),
+    # A claim's permalink is made of natural keys, so that it survives an
+    # export and a load into an empty database; the old address by id
+    # answers with a redirect (or, for a retracted claim, the notice).
+    path("claims/<slug:source_key>/<slug:claim_key>/", pages.ClaimDetailView.as_view(), name="claim-detail"),
+    path("claims/<int:pk>/", retractions.claim_by_id, name="claim-by-id"),
     path("sources/", views.SourceListView.as_view(), name="source-list"),
     path("sources/<slug:key>/", pages.SourceDetailView.as_view(), name="source-detail"),
     path("companies/", views.CompanyListView.as_view(), name="company-list"),
@@ -46,7 +50,12 @@ urlpatterns = [
     path("citations.<table:format>", downloads.CitationDownloadView.as_view(), name="citation-download"),
     # A Feed instance answers any method: the site is read-only, so GET and HEAD only.
     path("claims.atom", require_safe(downloads.ClaimFeed()), name="claim-feed"),
-    path("claims/<int:pk>/cite.<citation:format>", downloads.claim_citation, name="claim-cite"),
+    path(
+        "claims/<slug:source_key>/<slug:claim_key>/cite.<citation:format>",
+        downloads.claim_citation,
+        name="claim-cite",
+    ),
+    path("claims/<int:pk>/cite.<citation:format>", downloads.claim_citation_by_id, name="claim-cite-by-id"),
     path("sources.<table:format>", downloads.SourceDownloadView.as_view(), name="source-download"),
     path("sources.<citation:format>", downloads.SourceListCitationView.as_view(), name="source-list-cite"),
     path("sources/<slug:key>/cite.<citation:format>", downloads.source_citation, name="source-cite"),

@@ -51,7 +51,11 @@ class Route:
         return "/" + self.template % {name: quote(str(value), safe="") for name, value in values.items()}
 
     def kind(self, param):
-        """Which object fills a parameter: claim, source, company, topic, format, or None if unknown."""
+        """Which object fills a parameter: claim (an id), claim_key (a claim's
+        key, with its source's key beside it), source, company, topic, format,
+        or None if unknown."""
+        if param == "claim_key":
+            return "claim_key"
         for kind in ("claim", "source", "company", "topic"):
             if kind in param:
                 return kind
@@ -381,6 +385,44 @@ def change_data(claim, source, company, topic, **overrides):
 def workflow(claim):
     claim.refresh_from_db()
     return claim.status, claim.published_at, claim.published_by_id
+
+
+# The one kind of page where a retracted claim's words may appear: its
+# retraction notice (claims/public/retractions.py), at its permalink, its old
+# address by id, and its API detail, each answering 410 Gone.
+NOTICE_ROUTES = {"claims:claim-detail", "claims:claim-by-id", "api:claim-detail"}
+
+
+def address_of(route, claim, first):
+    """The claim's URL on a route about one claim (first: the other parameters' values)."""
+    values = dict(first)
+    for param in route.params:
+        kind = route.kind(param)
+        if kind == "claim_key":
+            values[param] = claim.key
+            values.update({p: claim.source.key for p in route.params if route.kind(p) == "source"})
+        elif kind == "claim":
+            values[param] = claim.pk
+    return route.url(**values)
+
+
+def assert_only_the_notice(client, route, claim, first, markers, allowed):
+    """A claim's address on this route: a draft's or review's answers 404; a
+    retracted claim's answers 410 with its notice on NOTICE_ROUTES, where
+    only the `allowed` markers (its words, key and reason) may show, and 404
+    anywhere else."""
+    url = address_of(route, claim, first)
+    response = client.get(url)
+    if claim.status != "retracted" or route.name not in NOTICE_ROUTES:
+        assert response.status_code == 404, url
+        return
+    assert response.status_code == 410, url
+    body = body_of(response).lower()
+    leaked = [marker for marker in markers if marker in body and marker not in allowed]
+    assert not leaked, f"the notice at {url} shows {leaked}"
+    assert "verified" not in body and "check-" not in body and '"citations"' not in body, (
+        f"the notice at {url} shows evidence"
+    )
 
 
 # The health check answers any method, and only reads.

@@ -128,7 +128,7 @@ def test_claim_citation_carries_locator_quote_and_permalink(journal_article):
         source=journal_article, key="k", text="Alibaba's cloud grew.", kind="event", status="published"
     )
     citation = cite(claim=claim, source=journal_article, quote="Alibaba’s cloud grew 58%", locator="p. 781")
-    permalink = f"https://corpus.example/claims/{claim.pk}/"
+    permalink = "https://corpus.example/claims/danilin-2020/k/"
     csl = claim_csl(claim, citation, "https://corpus.example")
     assert csl["locator"] == "p. 781" and "Alibaba’s cloud grew 58%" in csl["note"] and permalink in csl["note"]
     entry = parse_bibtex(claim_bibtex(claim, citation, "https://corpus.example"))

@@ -113,7 +113,7 @@ def test_claim_csv_has_every_field(client, corpus):
     rows = {row["key"]: row for row in csv_rows(text)}
     assert set(rows) == {claim.key for claim in corpus.published}
     row = rows["market-2018"]
-    assert row["url"] == f"{BASE}/claims/{corpus.market_2018.pk}/"
+    assert row["url"] == f"{BASE}/claims/{corpus.market_2018.source.key}/{corpus.market_2018.key}/"
     assert (row["text"], row["kind"], row["period"]) == (corpus.market_2018.text, "figure", "2018")
     assert (row["value"], row["value_max"], row["unit"], row["scale"]) == ("15.4", "", "USD", "trillion")
     assert row["metric"] == "China mobile-payment market size"
@@ -228,6 +228,7 @@ def test_claim_citations_of_unpublished_claims_are_not_found(client, corpus):
     for claim in corpus.unpublished:
         for format in ("bib", "ris", "csl.json"):
             assert client.get(f"/claims/{claim.pk}/cite.{format}").status_code == 404
+            assert client.get(f"{claim.get_absolute_url()}cite.{format}").status_code == 404
     assert client.get("/sources/hidden-source/cite.bib").status_code == 404
     assert client.get("/claims.xml").status_code == 404
 
@@ -280,18 +281,23 @@ def test_filtered_source_list_as_citation_records(client, corpus):
 def test_cite_this_claim(client, corpus):
     claim = corpus.cloud_event
     cite(claim=claim, source=corpus.sacks, quote="Alibaba Cloud went abroad", locator="p. 9")
-    permalink = f"{BASE}/claims/{claim.pk}/"
-    items = json.loads(download(client, f"/claims/{claim.pk}/cite.csl.json", "application/vnd.citationstyles.csl+json"))
+    permalink = f"{BASE}/claims/danilin-2020-covid/{claim.key}/"
+    assert permalink == BASE + claim.get_absolute_url()
+    items = json.loads(download(client, f"{permalink}cite.csl.json", "application/vnd.citationstyles.csl+json"))
     assert [item["locator"] for item in items] == ["p. 1", "p. 9"]
     assert "a step driven by the innovation of its cloud infrastructure" in items[0]["note"]
     assert permalink in items[0]["note"] and items[1]["type"] == "report"
-    entries = parse_bibtex(download(client, f"/claims/{claim.pk}/cite.bib", "application/x-bibtex; charset=utf-8"))
+    entries = parse_bibtex(download(client, f"{permalink}cite.bib", "application/x-bibtex; charset=utf-8"))
     assert [entry.key for entry in entries] == [
         f"danilin-2020-covid-claim-{claim.pk}",
         f"sacks-2018-disruptors-claim-{claim.pk}",
     ]
-    records = parse_ris(download(client, f"/claims/{claim.pk}/cite.ris"))
+    records = parse_ris(download(client, f"{permalink}cite.ris"))
     assert [record["LK"] for record in records] == [[permalink], [permalink]]
+    # The old address of a citation record sends to the new one, for good.
+    for format in ("bib", "ris", "csl.json"):
+        response = client.get(f"/claims/{claim.pk}/cite.{format}")
+        assert response.status_code == 301 and response["Location"] == f"{claim.get_absolute_url()}cite.{format}"
     assert records[1]["N1"] == ["“Alibaba Cloud went abroad” (p. 9)"]
 
 
@@ -310,6 +316,7 @@ def feed_entries(client, query=""):
             "title": entry.findtext("atom:title", namespaces=ATOM),
             "summary": entry.findtext("atom:summary", namespaces=ATOM),
             "updated": entry.findtext("atom:updated", namespaces=ATOM),
+            "link": entry.find("atom:link", ATOM).get("href"),
         }
         for entry in root.findall("atom:entry", ATOM)
     ]
@@ -326,19 +333,25 @@ def test_feed_has_published_claims_newest_change_first(client, corpus):
     Claim.objects.filter(pk=corpus.rivalry.pk).update(updated_at=timezone.now() + datetime.timedelta(hours=1))
     entries = feed_entries(client)
     assert entries[0]["title"] == corpus.rivalry.text
-    assert {entry["id"] for entry in entries} == {f"{BASE}/claims/{claim.pk}/" for claim in corpus.published}
+    assert {entry["id"] for entry in entries} == {
+        f"{BASE}/claims/{claim.source.key}/{claim.key}/" for claim in corpus.published
+    }
     assert [entry["updated"] for entry in entries] == sorted((entry["updated"] for entry in entries), reverse=True)
     assert "zebra" not in client.get("/claims.atom").content.decode().lower()
 
 
-def test_feed_gives_a_notice_for_a_retracted_claim_never_its_text(client, corpus):
+def test_feed_gives_a_notice_for_a_retracted_claim_never_its_quotes(client, corpus):
     retract_after_publishing(corpus.market_2017)
     entries = feed_entries(client)
-    (notice,) = [entry for entry in entries if entry["title"] == "Retracted"]
-    assert notice["id"] == f"{BASE}/claims/{corpus.market_2017.pk}/"
-    assert "The figure was misread." in notice["summary"]
+    (notice,) = [entry for entry in entries if entry["title"].startswith("Retracted")]
+    # Titled with the claim's words, linked to its notice (the permalink), with the reason.
+    assert notice["title"] == f"Retracted: {corpus.market_2017.text}"
+    permalink = corpus.market_2017.get_absolute_url()
+    assert notice["id"] == f"{BASE}{permalink}" and notice["link"] == f"{BASE}{permalink}"
+    assert "The figure was misread." in notice["summary"] and permalink in notice["summary"]
     feed = client.get("/claims.atom").content.decode()
-    assert "5.5 trillion" not in feed and "mobile payment market exceeded" not in feed
+    for citation in corpus.market_2017.citations.all():
+        assert citation.quote not in feed
     # Never published (the corpus's retracted claim), drafts, claims in review: nothing at all.
     assert "zebra" not in feed.lower() and "Misread the source." not in feed
 
@@ -347,10 +360,12 @@ def test_feed_is_filtered_like_the_list(client, corpus):
     retract_after_publishing(corpus.market_2017)  # about Ant Financial
     entries = feed_entries(client, "company=tencent")
     assert {entry["title"] for entry in entries} == {corpus.market_2018.text, corpus.rivalry.text}
-    assert [e["title"] for e in feed_entries(client, "company=ant-financial")] == ["Retracted"]
-    # A search narrows published claims, never notices: a search must not tell what a retracted claim said.
-    assert [e["title"] for e in feed_entries(client, "q=exceeded+5.5")] == ["Retracted"]
-    assert [e["title"] for e in feed_entries(client, "q=head+to+head")] == ["Retracted", corpus.rivalry.text]
+    notice = f"Retracted: {corpus.market_2017.text}"
+    assert [e["title"] for e in feed_entries(client, "company=ant-financial")] == [notice]
+    # A search narrows published claims, never notices: a retraction matters to
+    # whoever followed the claim, whatever words they search for.
+    assert [e["title"] for e in feed_entries(client, "q=exceeded+5.5")] == [notice]
+    assert [e["title"] for e in feed_entries(client, "q=head+to+head")] == [notice, corpus.rivalry.text]
 
 
 def test_feed_is_bounded(client, corpus):
@@ -382,7 +397,7 @@ def test_source_and_company_lists_and_pages_link_their_downloads(client, corpus)
         assert f'href="/sources/danilin-2020-covid/cite.{format}"' in page
     page = client.get(corpus.rivalry.get_absolute_url()).content.decode()
     for format in ("bib", "ris", "csl.json"):
-        assert f'href="/claims/{corpus.rivalry.pk}/cite.{format}"' in page
+        assert f'href="{corpus.rivalry.get_absolute_url()}cite.{format}"' in page
 
 
 # -- JSON-LD --------------------------------------------------------------------------------------
@@ -392,7 +407,7 @@ def test_claim_page_json_ld(client, corpus):
     claim = corpus.market_2018
     data = json_ld(client.get(claim.get_absolute_url()).content.decode())
     assert data["@context"] == "https://schema.org" and data["@type"] == "Claim"
-    assert data["url"] == data["@id"] == f"{BASE}/claims/{claim.pk}/"
+    assert data["url"] == data["@id"] == f"{BASE}/claims/{claim.source.key}/{claim.key}/"
     assert data["text"] == claim.text and data["datePublished"] == "2018-01"
     assert data["author"] == [{"@type": "Person", "name": "Samm Sacks", "givenName": "Samm", "familyName": "Sacks"}]
     (source,) = data["appearance"]
@@ -482,7 +497,7 @@ def test_markup_in_data_survives_exports_and_feed_intact(client, nasty):
     assert row["text"] == NASTY_TEXT and row["citations"][0]["quote"] == NASTY_QUOTE
     (row,) = json_lines(download(client, "/claims.jsonl?source=nasty-source"))
     assert row["text"] == NASTY_TEXT
-    (entry,) = parse_bibtex(download(client, f"/claims/{nasty.pk}/cite.bib"))
+    (entry,) = parse_bibtex(download(client, f"{nasty.get_absolute_url()}cite.bib"))
     assert "alert" in entry.fields_dict["note"].value
     (entry,) = feed_entries(client, "source=nasty-source")
     assert entry["title"] == NASTY_TEXT  # Atom text: the XML writer escaped it

@@ -65,14 +65,14 @@ def workbench(corpus, workflow_groups):
 PASSWORD = "a-long-test-password"
 
 
-def vnu_errors(client, pages, tmp_path):
+def vnu_errors(client, pages, tmp_path, status=200):
     """The Nu Html Checker's errors on each page, as the client gets it."""
     if not VNU_JAR.exists() or not shutil.which("java"):
         pytest.fail("The Nu Html Checker needs java and node_modules/vnu-jar: run `make install`.")
     files = []
     for name, url in pages.items():
         response = client.get(url)
-        assert response.status_code == 200, url
+        assert response.status_code == status, url
         path = tmp_path / f"{name}.html"
         path.write_bytes(response.content)
         files.append(path)
@@ -100,6 +100,19 @@ def test_the_curators_pages_are_valid_html(client, workbench, tmp_path):
     assert vnu_errors(client, workbench, tmp_path) == []
 
 
+@pytest.fixture
+def notice(corpus):
+    """A retracted claim's notice, with a published claim that updates it."""
+    from claims.models import ClaimRelation
+
+    ClaimRelation.objects.create(from_claim=corpus.market_2018, to_claim=corpus.retracted, type="updates")
+    return {"retraction-notice": corpus.retracted.get_absolute_url()}
+
+
+def test_the_retraction_notice_is_valid_html(client, notice, tmp_path):
+    assert vnu_errors(client, notice, tmp_path, status=410) == []
+
+
 def axe_problems(tab, pages):
     """Serious and critical axe-core violations on each page."""
     problems = []
@@ -117,6 +130,11 @@ def axe_problems(tab, pages):
 @pytest.mark.browser
 def test_main_pages_have_no_serious_accessibility_violations(tab, corpus):
     assert axe_problems(tab, main_pages(corpus)) == []
+
+
+@pytest.mark.browser
+def test_the_retraction_notice_has_no_serious_accessibility_violations(tab, notice):
+    assert axe_problems(tab, notice) == []
 
 
 @pytest.mark.browser

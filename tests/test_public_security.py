@@ -44,6 +44,7 @@ from .security_harness import (
     allowed_statuses,
     assert_inert,
     assert_no_markers,
+    assert_only_the_notice,
     body_of,
     change_data,
     check_escaped,
@@ -162,6 +163,7 @@ def secrets(corpus):
 
     c.public_values = {
         "claim": [c.market_2018.pk, c.rivalry.pk],
+        "claim_key": [c.market_2018.key, c.rivalry.key],
         "source": [c.sacks.key, c.danilin.key],
         "company": [c.alibaba.slug, c.hidden_company.slug],
         "topic": [c.fintech.slug, c.hidden_topic.slug, c.economy.slug],
@@ -199,13 +201,14 @@ def test_nothing_unpublished_leaks(client, secrets, route):
         # Lists are asked the probing query strings; a page about one object as it is.
         for params in c.probes if not route.params else [{}]:
             assert_no_markers(client, with_query(url, params), c.markers, [*path_values, *query_values(params)])
-    # Unpublished claims have no public address at all.
-    for param in route.params:
-        if route.kind(param) == "claim":
-            for claim in c.secrets + c.unpublished:
-                first = {p: c.public_values.get(route.kind(p), c.public_values["any"])[0] for p in route.params}
-                url = route.url(**{**first, param: claim.pk})
-                assert client.get(url).status_code == 404, url
+    # Drafts and claims in review have no public address at all; a retracted
+    # claim has one page, its retraction notice, which shows its words and the
+    # reason and nothing else of it.
+    if any(route.kind(param) in ("claim", "claim_key") for param in route.params):
+        first = {p: c.public_values.get(route.kind(p), c.public_values["any"])[0] for p in route.params}
+        for claim in c.secrets + c.unpublished:
+            allowed = {f"zq{claim.status}text", f"zq{claim.status}key", "zqretractionreason"}
+            assert_only_the_notice(client, route, claim, first, c.markers, allowed)
 
 
 # -- 2. text from the corpus is escaped everywhere ----------------------------------------------
@@ -248,6 +251,7 @@ def hostile(corpus):
     ClaimRelation.objects.create(from_claim=c.hostile[0], to_claim=c.hostile[1], type="supports", note=HOSTILE_TEXT)
     c.public_values = {
         "claim": [c.hostile[0].pk],
+        "claim_key": [c.hostile[0].key],
         "source": [c.hostile_source.key],
         "company": [c.hostile_company.slug],
         "topic": [c.hostile_topic.slug],
@@ -473,7 +477,12 @@ def test_no_public_url_accepts_a_write(client, curator, retracted):
     """The public site and the API are read-only, for anyone (here a signed-in curator)."""
     client.force_login(curator)
     draft = make_claim(retracted.source, "draft-claim", status=Claim.Status.DRAFT)
-    values = {"claim": [draft.pk, retracted.pk], "source": [retracted.source.key], "any": [draft.pk]}
+    values = {
+        "claim": [draft.pk, retracted.pk],
+        "claim_key": [draft.key, retracted.key],
+        "source": [retracted.source.key],
+        "any": [draft.pk],
+    }
     before = sorted(Claim.objects.values_list("pk", "status", "text"))
     for route in PUBLIC_ROUTES:
         for url in filled_urls(route, values):

@@ -243,8 +243,12 @@ def test_unpublished_claims_appear_on_no_page(client, corpus):
 
 
 def test_unpublished_claims_and_their_only_source_are_404(client, corpus):
+    """Drafts and claims in review have no address; a retracted claim's answers
+    with its notice (tests/test_retractions.py)."""
     for claim in corpus.unpublished:
-        get(client, claim.get_absolute_url(), status=404)
+        status = 410 if claim.status == Claim.Status.RETRACTED else 404
+        get(client, claim.get_absolute_url(), status=status)
+        get(client, reverse("claims:claim-by-id", args=[claim.pk]), status=status)
     get(client, corpus.hidden_source.get_absolute_url(), status=404)
 
 

@@ -44,6 +44,8 @@ WORKFLOW_FIELDS = [
     "reviewed_at",
     "published_by_id",
     "published_at",
+    "retracted_by_id",
+    "retracted_at",
 ]
 
 
@@ -63,7 +65,9 @@ class ClaimRelationInline(admin.TabularInline):
 
 class RetractForm(forms.Form):
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), help_text="Kept on record and shown with the claim."
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept on record and shown with the claim: its permalink then answers with a retraction notice "
+        "that gives the claim's words, the date and this reason.",
     )
 
 
@@ -144,7 +148,7 @@ class ClaimAdmin(ReviewViews, ScalableAdmin, SimpleHistoryAdmin):
         # fetch what that needs in a fixed number of queries.
         queryset = (
             self.get_queryset(request)
-            .select_related("created_by", "submitted_by", "reviewed_by", "published_by")
+            .select_related("created_by", "submitted_by", "reviewed_by", "published_by", "retracted_by")
             .prefetch_related("citations__source")
         )
         model = queryset.model
@@ -330,6 +334,7 @@ class ClaimAdmin(ReviewViews, ScalableAdmin, SimpleHistoryAdmin):
             ("submitted", obj.submitted_by, obj.submitted_at),
             ("reviewed", obj.reviewed_by, obj.reviewed_at),
             ("published", obj.published_by, obj.published_at),
+            ("retracted", obj.retracted_by, obj.retracted_at),
         ]
         return (
             format_html_join(

@@ -152,7 +152,7 @@ class SourceAdmin(ScalableAdmin, SimpleHistoryAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         readonly = ["text_status", "text_file"]
-        if obj is not None and obj.claims.public().exists():
+        if obj is not None and obj.claims.permanent().exists():
             readonly.append("key")  # fixture files and permalinks find the source by it (Source.refuse_key_change)
         if not request.user.has_perm("claims.publish_claim"):
             readonly.append("unchecked_reason")  # publishing quotes unchecked is an editor's decision

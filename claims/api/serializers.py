@@ -33,7 +33,10 @@ class CitationSerializer(serializers.ModelSerializer):
 
 
 class ClaimSerializer(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField(help_text="The claim's permalink on the site.")
+    url = serializers.SerializerMethodField(
+        help_text="The claim's permalink on the site, made of its source's key and its own: "
+        "https://host/claims/<source>/<key>/. It never changes, and answers with a notice if the claim is retracted."
+    )
     source = serializers.SlugRelatedField(slug_field="key", read_only=True)
     companies = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     topics = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
@@ -90,6 +93,30 @@ class ClaimSerializer(serializers.ModelSerializer):
 
     def get_url(self, claim) -> str:
         return self.context["request"].build_absolute_uri(claim.get_absolute_url())
+
+
+class RetractionNoticeSerializer(serializers.Serializer):
+    """What a retracted claim's detail answers, with status 410 (claims/public/retractions.py)."""
+
+    status = serializers.SerializerMethodField(help_text="Always 'retracted'.")
+    url = serializers.SerializerMethodField(help_text="The claim's permalink, which shows the same notice.")
+    source = serializers.CharField(source="claim.source.key", help_text="The key of the source it was taken from.")
+    key = serializers.CharField(source="claim.key")
+    text = serializers.CharField(source="claim.text", help_text="The claim's words when it was retracted.")
+    retracted_at = serializers.DateTimeField(
+        allow_null=True, help_text="When it was retracted; null when the corpus did not record it."
+    )
+    reason = serializers.CharField(help_text="Why an editor retracted it.")
+    updated_by = serializers.SerializerMethodField(help_text="Permalinks of published claims that update it.")
+
+    def get_status(self, notice) -> str:
+        return "retracted"
+
+    def get_url(self, notice) -> str:
+        return self.context["request"].build_absolute_uri(notice.claim.get_absolute_url())
+
+    def get_updated_by(self, notice) -> list[str]:
+        return [self.context["request"].build_absolute_uri(claim.get_absolute_url()) for claim in notice.updated_by]
 
 
 class AuthorSerializer(serializers.ModelSerializer):

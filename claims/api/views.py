@@ -7,17 +7,27 @@ three cannot drift apart. An invalid filter is a 400 with the reason; the
 OpenAPI 3 schema is at /api/schema/ and browsable docs at /api/docs/.
 """
 
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from claims.api.paging import CorpusAutoSchema, FilterSetBackend, KeysetPagination
-from claims.api.serializers import ClaimSerializer, CompanySerializer, SourceSerializer, TopicSerializer
+from claims.api.serializers import (
+    ClaimSerializer,
+    CompanySerializer,
+    RetractionNoticeSerializer,
+    SourceSerializer,
+    TopicSerializer,
+)
 from claims.models import (
     Claim,
     Topic,
     sources_with_public_claims,
 )
+from claims.public import retractions
 from claims.public.filters import ClaimFilterSet, CompanyFilterSet, SourceFilterSet, TopicFilterSet
 
 
@@ -38,13 +48,27 @@ class PublicViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class ClaimViewSet(PublicViewSet):
-    """Published claims, filtered like the claim list on the site."""
+    """Published claims, filtered like the claim list on the site. A retracted
+    claim's detail answers 410 Gone with its retraction notice, as its
+    permalink does; it is in no list."""
 
     serializer_class = ClaimSerializer
     filterset_class = ClaimFilterSet
 
     def get_queryset(self):
         return Claim.objects.public().for_export()
+
+    @extend_schema(responses={200: ClaimSerializer, 410: RetractionNoticeSerializer})
+    def retrieve(self, request, *args, **kwargs):
+        try:
+            return super().retrieve(request, *args, **kwargs)
+        except (Http404, NotFound):
+            pk = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+            claim = retractions.retracted_claims().filter(pk=pk).first() if pk.isdigit() and len(pk) < 19 else None
+            if claim is None:
+                raise
+            notice = retractions.notice_for(claim)
+            return Response(RetractionNoticeSerializer(notice, context=self.get_serializer_context()).data, status=410)
 
 
 class SourceViewSet(PublicViewSet):

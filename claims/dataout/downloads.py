@@ -17,7 +17,7 @@ from django.contrib.syndication.views import Feed
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -39,7 +39,7 @@ from claims.dataout.rows import (
     source_row,
 )
 from claims.dataout.tabular import csv_lines, json_array, json_lines
-from claims.models import Citation, Claim, Company, Topic, sources_with_public_claims
+from claims.models import Citation, Claim, Company, Topic, detail_url, sources_with_public_claims
 from claims.parameters import query_string
 from claims.public.filters import ClaimFilterSet, CompanyFilterSet, SourceFilterSet
 
@@ -247,17 +247,29 @@ def source_citation(request, key, format):
     return attachment(text, content_type, f"{source.key}.{extension}")
 
 
-def claim_citation(request, pk, format):
-    """Cite this claim: its source with the cited passage (locator, verbatim
-    quote) and the claim's permalink, one record per citation."""
+def claim_citation(request, source_key, claim_key, format):
+    """Cite this claim: its source with the cited passage (locator, verbatim quote)
+    and the claim's permalink, one record per citation; published claims only."""
     if format not in CITATION_FORMATS:
         raise Http404("No such format.")
     citations = Citation.objects.select_related("source").prefetch_related("source__authors").order_by("id")
-    claim = get_object_or_404(Claim.objects.public().prefetch_related(Prefetch("citations", queryset=citations)), pk=pk)
+    claim = get_object_or_404(
+        Claim.objects.public().select_related("source").prefetch_related(Prefetch("citations", queryset=citations)),
+        source__key=source_key,
+        key=claim_key,
+    )
     url, record = base_url(request), CLAIM_RECORDS[format]
     content_type, extension = CITATION_FORMATS[format]
     text = "".join(citation_lines([record(claim, citation, url) for citation in claim.citations.all()], format))
-    return attachment(text, content_type, f"claim-{claim.pk}.{extension}")
+    return attachment(text, content_type, f"{claim.source.key}-{claim.key}.{extension}")
+
+
+def claim_citation_by_id(request, pk, format):
+    """/claims/<id>/cite.<format>, the old address: 301 to the one under the claim's permalink."""
+    if format not in CITATION_FORMATS:
+        raise Http404("No such format.")
+    claim = get_object_or_404(Claim.objects.public().select_related("source").only("key", "source__key"), pk=pk)
+    return HttpResponsePermanentRedirect(claim.get_cite_url(format))
 
 
 # -- what changed: an Atom feed ------------------------------------------------------------------
@@ -292,11 +304,12 @@ class ClaimFeed(Feed):
     """Claims published or changed, newest change first, and a notice for each
     claim retracted after it was published, filtered like the claim list.
 
-    A retraction notice carries the claim's permalink, "Retracted" and the
-    reason, never the claim's text or quotes. Search and metric, which match
-    a claim's words, do not narrow the notices (a notice found by a search
-    would tell what the retracted claim said); the other filters do. Drafts
-    and claims in review never appear."""
+    A retraction entry is titled "Retracted: <the claim's words>", gives the
+    reason, and links to the claim's permalink, which answers with the
+    retraction notice (claims/public/retractions.py); never the claim's
+    quotes. Search and metric, which match a claim's words, do not narrow
+    the notices (a retraction matters to whoever followed the claim, whatever
+    it said); the other filters do. Drafts and claims in review never appear."""
 
     feed_type = Atom1Feed
     limit = 50
@@ -338,16 +351,19 @@ class ClaimFeed(Feed):
             params.pop(name, None)
         retracted = Claim.objects.filter(status=Claim.Status.RETRACTED, published_at__isnull=False)
         notices = ClaimFilterSet(data=params, queryset=retracted, request=request).qs
-        rows = notices.order_by("-updated_at", "-pk").values_list("pk", "retraction_reason", "updated_at")
+        rows = notices.order_by("-updated_at", "-pk").values_list(
+            "source__key", "key", "text", "retraction_reason", "updated_at"
+        )
         entries = []
-        for pk, reason, updated in rows[: self.limit]:
-            link = reverse("claims:claim-detail", args=[pk])
+        for source_key, key, text, reason, updated in rows[: self.limit]:
+            link = detail_url("claims:claim-detail", source_key, key)
             entries.append(
                 FeedEntry(
                     link=link,
                     guid=request.build_absolute_uri(link),
-                    title="Retracted",
-                    description=f"<p>Retracted: {escape(reason)}</p>",
+                    title=f"Retracted: {text}",
+                    description=f"<p><strong>Retracted</strong>: {escape(reason)}</p>"
+                    f'<p>Notice: <a href="{escape(link)}">{escape(link)}</a></p>',
                     updated=updated,
                 )
             )

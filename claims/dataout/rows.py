@@ -134,8 +134,8 @@ def claim_rows(queryset, base_url="", chunk_size=CHUNK):
     export runs 1 + 3 queries per chunk_size claims and holds one chunk in
     memory."""
 
-    def permalink(pk):
-        return base_url + detail_url("claims:claim-detail", pk)
+    def permalink(source_key, claim_key):
+        return base_url + detail_url("claims:claim-detail", source_key, claim_key)
 
     try:
         sql, params = queryset.values_list(*_CLAIM_VALUES).query.sql_with_params()
@@ -221,7 +221,7 @@ def _claim_chunk(chunk, cursor, permalink):
         value_max = None if value_max is None else _decimal(value_max)
         rows.append(
             {
-                "url": permalink(pk),
+                "url": permalink(source, key),
                 "id": pk,
                 "source": source,
                 "key": key,

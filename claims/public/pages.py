@@ -22,6 +22,7 @@ from claims.models import (
     sources_with_public_claims,
 )
 from claims.parameters import claim_list_url, query_string
+from claims.public import retractions
 from claims.public.facets import FACET_BUDGET_SECONDS
 from claims.public.filters import SORTS
 from claims.public.views import SectionMixin, claims_about, in_order, public_claims
@@ -37,13 +38,26 @@ class ClaimDetailView(SectionMixin, DetailView):
     same_metric_limit = 50
 
     def get_queryset(self):
-        """Published claims only: anything else is a 404."""
+        """Published claims only: a retracted one answers with its notice, anything else is a 404."""
         citations = Citation.objects.select_related("source").prefetch_related("source__authors")
         return (
             Claim.objects.public()
             .select_related("source")
             .prefetch_related("companies", "topics", Prefetch("citations", queryset=citations))
         )
+
+    def get_object(self, queryset=None):
+        """The claim at /claims/<source key>/<claim key>/."""
+        queryset = self.get_queryset() if queryset is None else queryset
+        return get_object_or_404(queryset, source__key=self.kwargs["source_key"], key=self.kwargs["claim_key"])
+
+    def get(self, request, *args, **kwargs):
+        try:
+            self.object = self.get_object()
+        except Http404:
+            claim = retractions.retracted_or_404(self.kwargs["source_key"], self.kwargs["claim_key"])
+            return retractions.notice_response(request, claim)
+        return self.render_to_response(self.get_context_data(object=self.object))
 
     def get_same_metric(self):
         """Other published figures with the same metric, with their sources and quotes."""
@@ -65,7 +79,7 @@ class ClaimDetailView(SectionMixin, DetailView):
         relations = ClaimRelation.objects.filter(
             Q(from_claim=claim, to_claim__status=Claim.Status.PUBLISHED)
             | Q(to_claim=claim, from_claim__status=Claim.Status.PUBLISHED)
-        ).select_related("from_claim", "to_claim")
+        ).select_related("from_claim__source", "to_claim__source")
         result = []
         self.outcomes = []
         for relation in relations:
