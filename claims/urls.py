@@ -3,7 +3,8 @@ from django.urls import path, register_converter
 from django.views.decorators.http import require_safe
 
 from claims.dataout import downloads
-from claims.public import pages, views
+from claims.dataout import relations as relation_downloads
+from claims.public import pages, relations, views
 from claims.public.sitemaps import SITEMAPS
 
 
@@ -41,6 +42,7 @@ urlpatterns = [
     path("topics/<slug:slug>/", pages.TopicDetailView.as_view(), name="topic-detail"),
     path("coverage/", pages.CoverageView.as_view(), name="coverage"),
     path("disagreements/", pages.DisagreementsView.as_view(), name="disagreements"),
+    path("relations/", relations.RelationListView.as_view(), name="relation-list"),
     # Downloads of the lists take the list page's query string: /claims.csv?company=alibaba.
     path("claims.<table:format>", downloads.ClaimDownloadView.as_view(), name="claim-download"),
     # A Feed instance answers any method: the site is read-only, so GET and HEAD only.
@@ -50,6 +52,7 @@ urlpatterns = [
     path("sources.<citation:format>", downloads.SourceListCitationView.as_view(), name="source-list-cite"),
     path("sources/<slug:key>/cite.<citation:format>", downloads.source_citation, name="source-cite"),
     path("companies.<table:format>", downloads.CompanyDownloadView.as_view(), name="company-download"),
+    path("relations.<table:format>", relation_downloads.RelationDownloadView.as_view(), name="relation-download"),
     path(
         "sitemap.xml",
         require_safe(sitemap_views.index),

@@ -7,18 +7,25 @@ three cannot drift apart. An invalid filter is a 400 with the reason; the
 OpenAPI 3 schema is at /api/schema/ and browsable docs at /api/docs/.
 """
 
-from rest_framework import viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.routers import SimpleRouter
 
 from claims.api.paging import CorpusAutoSchema, FilterSetBackend, KeysetPagination
-from claims.api.serializers import ClaimSerializer, CompanySerializer, SourceSerializer, TopicSerializer
+from claims.api.serializers import (
+    ClaimSerializer,
+    CompanySerializer,
+    RelationSerializer,
+    SourceSerializer,
+    TopicSerializer,
+)
 from claims.models import (
     Claim,
     Topic,
     sources_with_public_claims,
 )
 from claims.public.filters import ClaimFilterSet, CompanyFilterSet, SourceFilterSet, TopicFilterSet
+from claims.public.relationfilters import RelationFilterSet
 
 
 class PublicViewSet(viewsets.ReadOnlyModelViewSet):
@@ -44,7 +51,7 @@ class ClaimViewSet(PublicViewSet):
     filterset_class = ClaimFilterSet
 
     def get_queryset(self):
-        return Claim.objects.public().for_export()
+        return Claim.objects.public().for_export().with_related()
 
 
 class SourceViewSet(PublicViewSet):
@@ -81,8 +88,24 @@ class TopicViewSet(PublicViewSet):
         return Topic.objects.select_related("parent").order_by("name")
 
 
+class RelationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Pairs of published claims that contradict, support, update or resolve
+    each other, filtered like the relations page. A list only: a relation
+    has no address of its own."""
+
+    schema = CorpusAutoSchema()
+    filter_backends = [FilterSetBackend]
+    pagination_class = KeysetPagination
+    serializer_class = RelationSerializer
+    filterset_class = RelationFilterSet
+
+    def get_queryset(self):
+        return RelationFilterSet.base_queryset()
+
+
 router = SimpleRouter()
 router.register("claims", ClaimViewSet, basename="claim")
 router.register("sources", SourceViewSet, basename="source")
 router.register("companies", CompanyViewSet, basename="company")
 router.register("topics", TopicViewSet, basename="topic")
+router.register("relations", RelationViewSet, basename="relation")
