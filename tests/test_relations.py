@@ -293,3 +293,16 @@ def test_the_api_documents_relations(client):
     parameters = {p["name"] for p in schema["paths"]["/api/relations/"]["get"]["parameters"]}
     assert {"type", "company", "topic", "source", "after", "page_size"} <= parameters
     assert "relations" in schema["components"]["schemas"]["Claim"]["properties"]
+
+
+def test_a_relation_made_or_removed_shows_at_the_next_request(client, related, settings):
+    """Relations are edited in the claim's admin page: each change moves the
+    corpus version, so no cached page keeps a pair that is gone."""
+    settings.PAGE_CACHE_SECONDS = 600
+    assert "3 pairs" in client.get("/relations/").content.decode()
+    added = ClaimRelation.objects.create(from_claim=related.cloud_event, to_claim=related.market_2017, type="supports")
+    assert "4 pairs" in client.get("/relations/").content.decode()
+    added.delete()
+    related.pairs[0].delete()
+    assert "2 pairs" in client.get("/relations/").content.decode()
+    assert "Another estimate put" not in client.get(related.market_2018.get_absolute_url()).content.decode()
