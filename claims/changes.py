@@ -23,7 +23,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from django.dispatch import receiver
 
 from claims import evidence
-from claims.models import Citation, Claim, Company, FullText, Source, Topic
+from claims.models import Citation, Claim, ClaimRelation, Company, FullText, Source, Topic
 from claims.scale import corpusversion, counts
 
 
@@ -57,7 +57,8 @@ def bump_version(**kwargs):
         corpusversion.bump()
 
 
-for model in (Claim, Citation, Source, Company, Topic, FullText):
+# A relation too: the relations page, claim pages, exports and the API show them.
+for model in (Claim, Citation, ClaimRelation, Source, Company, Topic, FullText):
     post_save.connect(bump_version, sender=model, dispatch_uid=f"corpus-version-save-{model.__name__}")
     post_delete.connect(bump_version, sender=model, dispatch_uid=f"corpus-version-delete-{model.__name__}")
 for through in (Claim.companies.through, Claim.topics.through):

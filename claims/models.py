@@ -542,6 +542,20 @@ class ClaimQuerySet(models.QuerySet):
             ),
         )
 
+    def with_related(self):
+        """With each claim's public relations, both ways, for Claim.related_claims:
+        two queries for any number of claims, the other claim's source selected
+        for its permalink."""
+        public = ClaimRelation.objects.public().order_by("id")
+        return self.prefetch_related(
+            models.Prefetch(
+                "relations_from", queryset=public.select_related("to_claim__source"), to_attr="public_relations_from"
+            ),
+            models.Prefetch(
+                "relations_to", queryset=public.select_related("from_claim__source"), to_attr="public_relations_to"
+            ),
+        )
+
 
 class Claim(models.Model):
     """One self-contained statement that a source makes."""
@@ -788,6 +802,21 @@ class Claim(models.Model):
     def refuse_address_change(self):
         if errors := self.address_errors():
             raise ValidationError(errors)
+
+    @property
+    def related_claims(self):
+        """[RelatedClaim] for each public relation of this claim, each pair
+        once, in the order they were made, read from this claim's side. Read
+        from ClaimQuerySet.with_related() when prefetched, else two queries."""
+        outgoing = getattr(self, "public_relations_from", None)
+        if outgoing is None:
+            outgoing = ClaimRelation.objects.public().filter(from_claim=self).select_related("to_claim__source")
+        incoming = getattr(self, "public_relations_to", None)
+        if incoming is None:
+            incoming = ClaimRelation.objects.public().filter(to_claim=self).select_related("from_claim__source")
+        related = [RelatedClaim(r, r.to_claim, outgoing=True) for r in outgoing]
+        related += [RelatedClaim(r, r.from_claim, outgoing=False) for r in incoming]
+        return sorted(related, key=lambda each: each.relation.pk)
 
     # -- reading ---------------------------------------------------------
 
@@ -1115,6 +1144,14 @@ class Citation(models.Model):
             )
 
 
+class RelationQuerySet(models.QuerySet):
+    def public(self):
+        """What the public may see of relations: those between two public claims,
+        never one that would point at a draft or a retracted claim."""
+        public = Claim.objects.public()
+        return self.filter(from_claim__in=public, to_claim__in=public)
+
+
 class ClaimRelation(models.Model):
     """How one claim bears on another: a later figure updates an earlier one,
     an outcome resolves a forecast, two sources contradict each other."""
@@ -1125,10 +1162,31 @@ class ClaimRelation(models.Model):
         UPDATES = "updates", "updates"
         RESOLVES = "resolves", "resolves"
 
-    from_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="relations_from")
-    to_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="relations_to")
+    # How the relation reads from each of its claims: (the claim it starts
+    # from, the claim it points to). "A contradicts B" says B contradicts A.
+    PHRASES = {
+        Type.CONTRADICTS: ("contradicts", "contradicts"),
+        Type.SUPPORTS: ("supports", "is supported by"),
+        Type.UPDATES: ("updates", "is updated by"),
+        Type.RESOLVES: ("resolves", "is resolved by"),
+    }
+
+    from_claim = models.ForeignKey(
+        Claim,
+        on_delete=models.CASCADE,
+        related_name="relations_from",
+        help_text="The claim the relation starts from: the later figure that updates, the outcome that resolves.",
+    )
+    to_claim = models.ForeignKey(
+        Claim,
+        on_delete=models.CASCADE,
+        related_name="relations_to",
+        help_text="The claim it bears on: the earlier figure updated, the forecast resolved.",
+    )
     type = models.CharField(max_length=12, choices=Type.choices)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, help_text="Why the two are related, shown to the public with the pair.")
+
+    objects = RelationQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -1142,6 +1200,31 @@ class ClaimRelation(models.Model):
 
     def __str__(self):
         return f"{self.from_claim_id} {self.type} {self.to_claim_id}"
+
+
+class RelatedClaim:
+    """One relation seen from one of its claims: the other claim, and how the
+    relation reads from this side ("is updated by")."""
+
+    def __init__(self, relation, other, outgoing):
+        self.relation, self.other, self.outgoing = relation, other, outgoing
+
+    @property
+    def type(self):
+        return self.relation.type
+
+    @property
+    def note(self):
+        return self.relation.note
+
+    @property
+    def direction(self):
+        """'outgoing' when this claim is the relation's from_claim, else 'incoming'."""
+        return "outgoing" if self.outgoing else "incoming"
+
+    @property
+    def phrase(self):
+        return ClaimRelation.PHRASES[self.relation.type][0 if self.outgoing else 1]
 
 
 def _deleting_claims(origin):

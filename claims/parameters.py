@@ -11,7 +11,8 @@ tests/test_parameters.py checks the list against the FilterSets and views.
 from django.http import QueryDict
 from django.urls import reverse
 
-# The FilterSets' filters (claims/public/filters.py): what narrows or orders a list.
+# The FilterSets' filters (claims/public/filters.py, relationfilters.py): what
+# narrows or orders a list.
 FILTERS = frozenset(
     {
         "q",
@@ -26,6 +27,8 @@ FILTERS = frozenset(
         "period_to",
         "country",
         "sort",
+        "relation",
+        "type",
     }
 )
 # What the views and the API read besides: facets shown, cursors, sizes,
@@ -82,3 +85,17 @@ def toggled(params, name, value):
     if str(value) in values:
         return query_string(params, remove=[(name, value)])
     return query_string(params, **{name: [*values, value]})
+
+
+# The claim list's filters that the relations page reads too: the link from
+# the claim list to the pairs among its claims carries them over.
+SHARED_FILTERS = ("company", "topic", "source")
+
+
+def relations_url(params):
+    """The relations page narrowed by the company, topic and source filters of params (a QueryDict)."""
+    shared = QueryDict(mutable=True)
+    for name in SHARED_FILTERS:
+        shared.setlist(name, params.getlist(name))
+    query = query_string(shared)
+    return reverse("claims:relation-list") + (query if query != "?" else "")

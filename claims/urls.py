@@ -2,8 +2,9 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, register_converter
 from django.views.decorators.http import require_safe
 
-from claims.dataout import downloads
-from claims.public import pages, retractions, views
+from claims.dataout import downloads, feed
+from claims.dataout import relations as relation_downloads
+from claims.public import pages, relations, retractions, views
 from claims.public.sitemaps import SITEMAPS
 
 
@@ -45,11 +46,12 @@ urlpatterns = [
     path("topics/<slug:slug>/", pages.TopicDetailView.as_view(), name="topic-detail"),
     path("coverage/", pages.CoverageView.as_view(), name="coverage"),
     path("disagreements/", pages.DisagreementsView.as_view(), name="disagreements"),
+    path("relations/", relations.RelationListView.as_view(), name="relation-list"),
     # Downloads of the lists take the list page's query string: /claims.csv?company=alibaba.
     path("claims.<table:format>", downloads.ClaimDownloadView.as_view(), name="claim-download"),
     path("citations.<table:format>", downloads.CitationDownloadView.as_view(), name="citation-download"),
     # A Feed instance answers any method: the site is read-only, so GET and HEAD only.
-    path("claims.atom", require_safe(downloads.ClaimFeed()), name="claim-feed"),
+    path("claims.atom", require_safe(feed.ClaimFeed()), name="claim-feed"),
     path(
         "claims/<slug:source_key>/<slug:claim_key>/cite.<citation:format>",
         downloads.claim_citation,
@@ -60,6 +62,7 @@ urlpatterns = [
     path("sources.<citation:format>", downloads.SourceListCitationView.as_view(), name="source-list-cite"),
     path("sources/<slug:key>/cite.<citation:format>", downloads.source_citation, name="source-cite"),
     path("companies.<table:format>", downloads.CompanyDownloadView.as_view(), name="company-download"),
+    path("relations.<table:format>", relation_downloads.RelationDownloadView.as_view(), name="relation-download"),
     path(
         "sitemap.xml",
         require_safe(sitemap_views.index),

@@ -269,6 +269,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Named once, for every serializer that uses them (a claim and a claim in a pair share one enum).
+    "ENUM_NAME_OVERRIDES": {
+        "ClaimKindEnum": "claims.models.Claim.Kind",
+        "RelationTypeEnum": "claims.models.ClaimRelation.Type",
+    },
 }
 
 # -- security ---------------------------------------------------------------------

@@ -258,6 +258,31 @@ def corpus(db):
     return c
 
 
+@pytest.fixture
+def related(corpus):
+    """Three public pairs among the corpus's published claims, and three
+    relations that each touch a draft, a claim in review or a retracted claim."""
+    from claims.models import ClaimRelation
+
+    make = ClaimRelation.objects.create
+    corpus.pairs = [
+        make(
+            from_claim=corpus.market_2018_low,
+            to_claim=corpus.market_2018,
+            type="contradicts",
+            note="$12 trillion against $15.4 trillion for the same year.",
+        ),
+        make(from_claim=corpus.market_2018, to_claim=corpus.market_2017, type="updates", note="A year later."),
+        make(from_claim=corpus.rivalry, to_claim=corpus.cloud_event, type="supports"),
+    ]
+    corpus.hidden_relations = [
+        make(from_claim=corpus.draft, to_claim=corpus.market_2018, type="supports", note="zebra draft relation"),
+        make(from_claim=corpus.rivalry, to_claim=corpus.retracted, type="contradicts", note="zebra retracted"),
+        make(from_claim=corpus.in_review, to_claim=corpus.market_2017, type="resolves", note="zebra in review"),
+    ]
+    return corpus
+
+
 def add_published_claims(corpus, n, start=0):
     """n more published claims, each with two companies, two topics and two citations;
     every third a figure of the corpus's metric."""

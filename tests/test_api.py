@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
-from claims.models import Claim, Company, Topic
+from claims.models import Claim, ClaimRelation, Company, Topic
 from corpus_site.wsgi import application
 
 from .conftest import make_claim
@@ -36,6 +36,10 @@ def corpus(source, alibaba, cloud):
     retracted = make_claim(source, "retracted-alibaba", status="retracted", retraction_reason="Wrong.")
     retracted.companies.set([alibaba])
     claims["retracted-alibaba"] = retracted
+    # One public pair; the others touch a draft or a retracted claim.
+    ClaimRelation.objects.create(from_claim=claims["both-cloud"], to_claim=claims["alibaba-fintech"], type="supports")
+    ClaimRelation.objects.create(from_claim=claims["draft-alibaba"], to_claim=claims["both-cloud"], type="updates")
+    ClaimRelation.objects.create(from_claim=retracted, to_claim=claims["tencent-cloud"], type="contradicts")
     return claims
 
 
@@ -90,6 +94,19 @@ def test_api_list_runs_constant_queries(client, corpus, source, alibaba):
     assert count("/api/claims/?page_size=50") == small
 
 
+def test_relations_are_public_pairs_filtered_like_the_page(client, corpus):
+    def listed(url):
+        return [(r["from"]["key"], r["type"], r["to"]["key"]) for r in client.get(url).json()["results"]]
+
+    assert listed("/api/relations/") == [("both-cloud", "supports", "alibaba-fintech")]
+    assert listed("/api/relations/?company=tencent&type=supports") == [("both-cloud", "supports", "alibaba-fintech")]
+    assert listed("/api/relations/?type=updates") == listed("/api/relations/?company=nobody") == []
+    assert client.get("/api/relations/?type=nonsense").status_code == 400
+    assert [r["key"] for r in client.get(f"/api/claims/{corpus['both-cloud'].pk}/").json()["relations"]] == [
+        "alibaba-fintech"
+    ]
+
+
 def test_sources_companies_topics(client, corpus):
     assert [s["key"] for s in client.get("/api/sources/").json()["results"]] == ["sacks-2018-disruptors"]
     assert [c["slug"] for c in client.get("/api/companies/").json()["results"]] == ["alibaba", "tencent"]
@@ -99,7 +116,9 @@ def test_sources_companies_topics(client, corpus):
 def test_openapi_schema_and_docs(client):
     schema = client.get("/api/schema/?format=json").json()
     assert schema["openapi"].startswith("3.")
-    assert {"/api/claims/", "/api/sources/", "/api/companies/", "/api/topics/"} <= set(schema["paths"])
+    assert {"/api/claims/", "/api/sources/", "/api/companies/", "/api/topics/", "/api/relations/"} <= set(
+        schema["paths"]
+    )
     docs = client.get("/api/docs/")
     assert docs.status_code == 200 and b"swagger-ui" in docs.content
 

@@ -29,6 +29,8 @@ def main_pages(corpus):
         "topic": corpus.fintech.get_absolute_url(),
         "coverage": reverse("claims:coverage"),
         "disagreements": reverse("claims:disagreements"),
+        "relations": reverse("claims:relation-list"),
+        "relations-filtered": reverse("claims:relation-list") + "?type=contradicts&company=alibaba&topic=nothing",
     }
 
 
@@ -89,8 +91,8 @@ def vnu_errors(client, pages, tmp_path, status=200):
     return errors
 
 
-def test_main_pages_are_valid_html(client, corpus, tmp_path):
-    assert vnu_errors(client, main_pages(corpus), tmp_path) == []
+def test_main_pages_are_valid_html(client, related, tmp_path):
+    assert vnu_errors(client, main_pages(related), tmp_path) == []
 
 
 def test_the_curators_pages_are_valid_html(client, workbench, tmp_path):
@@ -128,8 +130,8 @@ def axe_problems(tab, pages):
 
 
 @pytest.mark.browser
-def test_main_pages_have_no_serious_accessibility_violations(tab, corpus):
-    assert axe_problems(tab, main_pages(corpus)) == []
+def test_main_pages_have_no_serious_accessibility_violations(tab, related):
+    assert axe_problems(tab, main_pages(related)) == []
 
 
 @pytest.mark.browser

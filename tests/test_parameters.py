@@ -5,13 +5,14 @@ from pathlib import Path
 
 from claims import parameters
 from claims.public.filters import ClaimFilterSet, CompanyFilterSet, SourceFilterSet, TopicFilterSet
+from claims.public.relationfilters import RelationFilterSet
 
 CLAIMS = Path(parameters.__file__).parent
 
 
 def test_the_filters_are_exactly_the_filtersets_filters():
     declared = set()
-    for filterset in (ClaimFilterSet, SourceFilterSet, CompanyFilterSet, TopicFilterSet):
+    for filterset in (ClaimFilterSet, SourceFilterSet, CompanyFilterSet, TopicFilterSet, RelationFilterSet):
         declared |= set(filterset.base_filters)
     assert declared == parameters.FILTERS
 

@@ -290,7 +290,7 @@ def test_claim_page(client, corpus):
     assert "China&#x27;s mobile payments market is now valued at $15.4 trillion" in page  # the quote
     assert "p. 1, in" in page  # its locator
     assert "Sacks, Samm. (2018-01)." in page  # the full reference
-    assert "Contradicts this claim" in page and "Another estimate put" in page
+    assert "This claim contradicts</span>: <a" in page and "Another estimate put" in page
     # What other sources say: the other figures with the same metric.
     others = page.split("What other sources say")[1]
     assert "5.5 trillion USD" in others and "12 trillion USD" in others

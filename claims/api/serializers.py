@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from claims.models import Author, Citation, Claim, Company, Source, Topic, format_partial_date
+from claims.models import Author, Citation, Claim, ClaimRelation, Company, Source, Topic, format_partial_date
 
 
 class CitationSerializer(serializers.ModelSerializer):
@@ -30,6 +30,26 @@ class CitationSerializer(serializers.ModelSerializer):
 
     def get_unchecked_reason(self, citation) -> str:
         return citation.unchecked_reason if citation.verification == Citation.Verification.NO_TEXT else ""
+
+
+class RelatedClaimSerializer(serializers.Serializer):
+    """One relation of a claim, read from the claim's side (a RelatedClaim)."""
+
+    type = serializers.ChoiceField(choices=ClaimRelation.Type.choices, read_only=True)
+    direction = serializers.ChoiceField(
+        choices=["outgoing", "incoming"],
+        read_only=True,
+        help_text="'outgoing': this claim is the one that contradicts, supports, updates or resolves the other; "
+        "'incoming': the other claim is.",
+    )
+    phrase = serializers.CharField(read_only=True, help_text="The relation from this claim's side: 'is updated by'.")
+    url = serializers.SerializerMethodField(help_text="The other claim's permalink.")
+    source = serializers.CharField(source="other.source.key", read_only=True, help_text="The other claim's source.")
+    key = serializers.CharField(source="other.key", read_only=True, help_text="The other claim's key in its source.")
+    note = serializers.CharField(read_only=True)
+
+    def get_url(self, related) -> str:
+        return self.context["request"].build_absolute_uri(related.other.get_absolute_url())
 
 
 class ClaimSerializer(serializers.ModelSerializer):
@@ -61,6 +81,12 @@ class ClaimSerializer(serializers.ModelSerializer):
         help_text="value_max × scale, in the claim's unit.",
     )
     citations = CitationSerializer(many=True, read_only=True)
+    relations = RelatedClaimSerializer(
+        source="related_claims",
+        many=True,
+        read_only=True,
+        help_text="Its relations to other published claims, each once, oldest first.",
+    )
 
     class Meta:
         model = Claim
@@ -87,6 +113,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             "companies",
             "topics",
             "citations",
+            "relations",
             "published_at",
             "updated_at",
         ]
@@ -182,3 +209,38 @@ class TopicSerializer(serializers.ModelSerializer):
 
 
 # -- views ------------------------------------------------------------------------------
+
+
+class PairClaimSerializer(serializers.ModelSerializer):
+    """One claim of a pair, as the relations page shows it."""
+
+    url = serializers.SerializerMethodField(help_text="The claim's permalink on the site.")
+    source = serializers.CharField(source="source.key", read_only=True)
+    source_title = serializers.CharField(source="source.title", read_only=True)
+    period = serializers.CharField(source="period_code", read_only=True, help_text="e.g. 2016, 2020-Q1, 1991/2016")
+    figure = serializers.CharField(
+        source="value_display", read_only=True, help_text="The figure as the site shows it, e.g. '12 billion USD'."
+    )
+
+    class Meta:
+        model = Claim
+        fields = ["url", "source", "source_title", "key", "text", "kind", "period", "figure"]
+
+    def get_url(self, claim) -> str:
+        return self.context["request"].build_absolute_uri(claim.get_absolute_url())
+
+
+class RelationSerializer(serializers.ModelSerializer):
+    """A pair of published claims: "from" contradicts, supports, updates or resolves "to"."""
+
+    class Meta:
+        model = ClaimRelation
+        fields = ["type", "note"]
+
+    def get_fields(self):
+        # "from" is a Python keyword: no class attribute can bear the name.
+        return {
+            **super().get_fields(),
+            "from": PairClaimSerializer(source="from_claim", read_only=True),
+            "to": PairClaimSerializer(source="to_claim", read_only=True),
+        }

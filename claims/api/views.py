@@ -9,7 +9,7 @@ OpenAPI 3 schema is at /api/schema/ and browsable docs at /api/docs/.
 
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
@@ -18,6 +18,7 @@ from claims.api.paging import CorpusAutoSchema, FilterSetBackend, KeysetPaginati
 from claims.api.serializers import (
     ClaimSerializer,
     CompanySerializer,
+    RelationSerializer,
     RetractionNoticeSerializer,
     SourceSerializer,
     TopicSerializer,
@@ -29,6 +30,7 @@ from claims.models import (
 )
 from claims.public import retractions
 from claims.public.filters import ClaimFilterSet, CompanyFilterSet, SourceFilterSet, TopicFilterSet
+from claims.public.relationfilters import RelationFilterSet
 
 
 class PublicViewSet(viewsets.ReadOnlyModelViewSet):
@@ -56,7 +58,7 @@ class ClaimViewSet(PublicViewSet):
     filterset_class = ClaimFilterSet
 
     def get_queryset(self):
-        return Claim.objects.public().for_export()
+        return Claim.objects.public().for_export().with_related()
 
     @extend_schema(responses={200: ClaimSerializer, 410: RetractionNoticeSerializer})
     def retrieve(self, request, *args, **kwargs):
@@ -105,8 +107,24 @@ class TopicViewSet(PublicViewSet):
         return Topic.objects.select_related("parent").order_by("name")
 
 
+class RelationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Pairs of published claims that contradict, support, update or resolve
+    each other, filtered like the relations page. A list only: a relation
+    has no address of its own."""
+
+    schema = CorpusAutoSchema()
+    filter_backends = [FilterSetBackend]
+    pagination_class = KeysetPagination
+    serializer_class = RelationSerializer
+    filterset_class = RelationFilterSet
+
+    def get_queryset(self):
+        return RelationFilterSet.base_queryset()
+
+
 router = SimpleRouter()
 router.register("claims", ClaimViewSet, basename="claim")
 router.register("sources", SourceViewSet, basename="source")
 router.register("companies", CompanyViewSet, basename="company")
 router.register("topics", TopicViewSet, basename="topic")
+router.register("relations", RelationViewSet, basename="relation")

@@ -6,9 +6,15 @@ A field has one name everywhere: the columns here are the API's names
 both as stated (value, scale) and in base units (value_base), never
 converted between units or currencies.
 
+A claim's relations to other published claims are in its JSON and JSON
+Lines rows (not in its CSV row: /relations.csv has the pairs).
+
 Everything here streams: rows are read from the database in chunks, so a
 download of a million claims runs in bounded memory. A CSV cell a
 spreadsheet would read as a formula is neutralised.
+
+Kept in one module because claim_rows(), the fast reader, must give exactly
+claim_row() of each claim: the two are read and changed side by side.
 """
 
 import decimal
@@ -21,6 +27,7 @@ from claims import evidence
 from claims.models import (
     Citation,
     Claim,
+    ClaimRelation,
     Company,
     Source,
     Topic,
@@ -85,6 +92,25 @@ def claim_row(claim, base_url=""):
             citation_data(c.source.key, c.quote, c.locator, c.verification, c.unchecked_reason)
             for c in claim.citations.all()
         ],
+        "relations": [
+            relation_data(
+                r.type, r.outgoing, base_url + r.other.get_absolute_url(), r.other.source.key, r.other.key, r.note
+            )
+            for r in claim.related_claims
+        ],
+    }
+
+
+def relation_data(type, outgoing, url, source, key, note):
+    """A relation in a claim's row, from the claim's side: the same fields as the API's."""
+    return {
+        "type": type,
+        "direction": "outgoing" if outgoing else "incoming",
+        "phrase": ClaimRelation.PHRASES[type][0 if outgoing else 1],
+        "url": url,
+        "source": source,
+        "key": key,
+        "note": note,
     }
 
 
@@ -159,9 +185,10 @@ def claim_rows(queryset, base_url="", chunk_size=CHUNK):
 
 
 def _related_sql(ids):
-    """(SELECT claim_id, ... for the claims with these ids in each claim's
-    order, params): one statement for every full chunk, which the database
-    driver prepares once; ids as one array parameter on PostgreSQL."""
+    """({name: SELECT claim_id, ...} for the claims with these ids in each
+    claim's order, params, the relations query's params): one statement each
+    for every full chunk, which the database driver prepares once; ids as
+    one array parameter on PostgreSQL."""
     name = connection.ops.quote_name
     if connection.vendor == "postgresql":
         where, params = "= ANY(%s)", [ids]
@@ -182,12 +209,41 @@ def _related_sql(ids):
         f"FROM {name(citation)} citation JOIN {name(source)} source ON source.id = citation.source_id "
         f"WHERE citation.claim_id {where} ORDER BY citation.id",
     }
-    return queries, params
+    # Relations with another public claim ("public" as Claim.objects.public() says it), either way round.
+    public, public_params = Claim.objects.public().values("pk").query.sql_with_params()
+    relation = name(ClaimRelation._meta.db_table)
+    queries["relations"] = (
+        "SELECT relation.from_claim_id, relation.to_claim_id, relation.type, relation.note, "
+        "from_claim.key, from_source.key, to_claim.key, to_source.key "
+        f"FROM {relation} relation "
+        f"JOIN {name(Claim._meta.db_table)} from_claim ON from_claim.id = relation.from_claim_id "
+        f"JOIN {name(source)} from_source ON from_source.id = from_claim.source_id "
+        f"JOIN {name(Claim._meta.db_table)} to_claim ON to_claim.id = relation.to_claim_id "
+        f"JOIN {name(source)} to_source ON to_source.id = to_claim.source_id "
+        f"WHERE (relation.from_claim_id {where} OR relation.to_claim_id {where}) "
+        f"AND relation.from_claim_id IN ({public}) AND relation.to_claim_id IN ({public}) "
+        "ORDER BY relation.id"
+    )
+    return queries, params, [*params, *params, *public_params, *public_params]
+
+
+def _relations_by_claim(rows, ids, permalink):
+    """{claim id: [relation_data()]} for the claims with these ids, from the relations query's rows."""
+    relations = {}
+    for from_id, to_id, type, note, from_key, from_source, to_key, to_source in rows:
+        if from_id in ids:
+            data = relation_data(type, True, permalink(to_source, to_key), to_source, to_key, note)
+            relations.setdefault(from_id, []).append(data)
+        if to_id in ids:
+            data = relation_data(type, False, permalink(from_source, from_key), from_source, from_key, note)
+            relations.setdefault(to_id, []).append(data)
+    return relations
 
 
 def _claim_chunk(chunk, cursor, permalink):
     """claim_row() of each claim in chunk (a list of _CLAIM_VALUES tuples)."""
-    queries, params = _related_sql([values[0] for values in chunk])
+    ids = [values[0] for values in chunk]
+    queries, params, relation_params = _related_sql(ids)
     cursor.execute(queries["companies"], params)
     companies = _grouped(cursor.fetchall())
     cursor.execute(queries["topics"], params)
@@ -196,6 +252,8 @@ def _claim_chunk(chunk, cursor, permalink):
     citations = {}
     for claim_id, *citation in cursor.fetchall():
         citations.setdefault(claim_id, []).append(citation_data(*citation))
+    cursor.execute(queries["relations"], relation_params)
+    relations = _relations_by_claim(cursor.fetchall(), set(ids), permalink)
     rows = []
     for (
         pk,
@@ -242,6 +300,7 @@ def _claim_chunk(chunk, cursor, permalink):
                 "companies": companies.get(pk, []),
                 "topics": topics.get(pk, []),
                 "citations": citations.get(pk, []),
+                "relations": relations.get(pk, []),
             }
         )
     return rows
@@ -291,60 +350,3 @@ def _grouped(pairs):
     for key, value in pairs:
         groups.setdefault(key, []).append(value)
     return groups
-
-
-SOURCE_COLUMNS = [
-    "url",
-    "key",
-    "kind",
-    "title",
-    "authors",
-    "publisher",
-    "venue",
-    "volume",
-    "issue",
-    "pages",
-    "published",
-    "doi",
-    "link",
-    "accessed",
-    "language",
-]
-
-
-def source_row(source, base_url=""):
-    """One source (authors prefetched) as a flat dict: its page, reference fields and authors."""
-    return {
-        "url": base_url + source.get_absolute_url(),
-        "key": source.key,
-        "kind": source.kind,
-        "title": source.title,
-        "authors": [str(author) for author in source.authors.all()],
-        "publisher": source.publisher,
-        "venue": source.venue,
-        "volume": source.volume,
-        "issue": source.issue,
-        "pages": source.pages,
-        "published": format_partial_date(source.published, source.published_precision),
-        "doi": source.doi,
-        "link": source.url,
-        "accessed": source.accessed.isoformat() if source.accessed else "",
-        "language": source.language,
-    }
-
-
-COMPANY_COLUMNS = ["url", "slug", "name", "aliases", "parent", "country", "wikidata_id", "description"]
-
-
-def company_row(company, base_url=""):
-    """One company (parent selected) as a flat dict."""
-    return {
-        "url": base_url + company.get_absolute_url(),
-        "slug": company.slug,
-        "name": company.name,
-        "aliases": list(company.aliases),
-        "parent": company.parent.slug if company.parent else "",
-        "country": company.country,
-        "wikidata_id": company.wikidata_id,
-        "description": company.description,
-    }

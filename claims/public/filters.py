@@ -29,6 +29,7 @@ from django.db.models import Exists, OuterRef, Q
 from claims.models import (
     Author,
     Claim,
+    ClaimRelation,
     Company,
     PublicCount,
     Source,
@@ -234,6 +235,12 @@ class ClaimFilterSet(OrderedFilterSet):
     # Overlap: a claim about 2016–2019 is found from 2018, and to 2017.
     period_from = PartialDateFilter(label="Period from", field_name="period_end", lookup_expr="gte")
     period_to = PartialDateFilter(label="Period to", field_name="period_start", lookup_expr="lte", end=True)
+    relation = django_filters.MultipleChoiceFilter(
+        label="Has relations of type",
+        method="filter_relations",
+        choices=ClaimRelation.Type.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
     # Exact on purpose: metric labels come from links on claim pages, and the
     # claim_metric_status_idx index serves exact matches.
     metric = django_filters.CharFilter(
@@ -327,6 +334,14 @@ class ClaimFilterSet(OrderedFilterSet):
         sources = {source.key: source for source in public}
         self.selected["source"] = [(value, sources.get(value)) for value in values]
         return queryset.filter(source_id__in=[source.pk for source in sources.values()])
+
+    def filter_relations(self, queryset, name, types):
+        """Claims with a public relation of any of the types, either way round:
+        two EXISTS, never a join, so a claim with three relations is one row."""
+        related = ClaimRelation.objects.public().filter(type__in=types)
+        return queryset.filter(
+            Exists(related.filter(from_claim=OuterRef("pk"))) | Exists(related.filter(to_claim=OuterRef("pk")))
+        )
 
     def filter_years(self, queryset, name, years):
         """Claims whose period starts in any of the years."""

@@ -5,7 +5,7 @@ Like the lists (views.py), every page starts from Claim.objects.public()
 and runs a fixed number of queries, whatever its size.
 """
 
-from django.db.models import Count, F, Prefetch, Q, Window
+from django.db.models import Count, F, Prefetch, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -44,6 +44,7 @@ class ClaimDetailView(SectionMixin, DetailView):
             Claim.objects.public()
             .select_related("source")
             .prefetch_related("companies", "topics", Prefetch("citations", queryset=citations))
+            .with_related()
         )
 
     def get_object(self, queryset=None):
@@ -74,29 +75,19 @@ class ClaimDetailView(SectionMixin, DetailView):
         )
 
     def get_relations(self):
-        """(verb, other claim, note) for relations with other published claims."""
-        claim = self.object
-        relations = ClaimRelation.objects.filter(
-            Q(from_claim=claim, to_claim__status=Claim.Status.PUBLISHED)
-            | Q(to_claim=claim, from_claim__status=Claim.Status.PUBLISHED)
-        ).select_related("from_claim__source", "to_claim__source")
-        result = []
-        self.outcomes = []
-        for relation in relations:
-            if relation.type == ClaimRelation.Type.RESOLVES and relation.to_claim_id == claim.pk:
-                self.outcomes.append((relation.from_claim, relation.note))  # what became of the forecast
-            if relation.from_claim_id == claim.pk:
-                result.append((f"This claim {relation.get_type_display()}", relation.to_claim, relation.note))
-            else:
-                result.append(
-                    (f"{relation.get_type_display().capitalize()} this claim", relation.from_claim, relation.note)
-                )
-        return result
+        """(related claims, outcomes): each public relation of the claim once,
+        read from its side ("is updated by"); the claims that resolve it, when
+        it is a forecast, go under "Outcome" instead of the list."""
+        related, outcomes = [], []
+        for each in self.object.related_claims:
+            resolved_by = each.type == ClaimRelation.Type.RESOLVES and not each.outgoing
+            (outcomes if resolved_by else related).append(each)
+        return related, outcomes
 
     def get_context_data(self, **kwargs):
-        relations = self.get_relations()
+        relations, outcomes = self.get_relations()
         return super().get_context_data(
-            same_metric=self.get_same_metric(), relations=relations, outcomes=self.outcomes, **kwargs
+            same_metric=self.get_same_metric(), relations=relations, outcomes=outcomes, **kwargs
         )
 
 

@@ -14,11 +14,12 @@ from django_filters.views import FilterMixin
 
 from claims.models import (
     Claim,
+    ClaimRelation,
     PublicCount,
     Source,
     Topic,
 )
-from claims.parameters import known, narrowing, query_string
+from claims.parameters import known, narrowing, query_string, relations_url
 from claims.public import search
 from claims.public.facets import ClaimFacets
 from claims.public.filters import SORTS, ClaimFilterSet, CompanyFilterSet, SourceFilterSet, TopicFilterSet
@@ -163,6 +164,7 @@ class ClaimListView(FilteredListView):
             "source": {value: obj.title for value, obj in selected["source"] if obj},
             "kind": dict(Claim.Kind.choices),
             "source_kind": dict(Source.Kind.choices),
+            "relation": dict(ClaimRelation.Type.choices),
         }
         active = []
         for name, field in form.fields.items():
@@ -184,8 +186,9 @@ class ClaimListView(FilteredListView):
             facets=list(ClaimFacets(self.filterset, params)),
             sort_label=SORTS[self.filterset.sort_order][0],
             more_filters_open=any(
-                params.get(name) for name in ("source_kind", "period_from", "period_to", "metric", "sort")
+                params.get(name) for name in ("source_kind", "period_from", "period_to", "metric", "relation", "sort")
             ),
+            relations_url=relations_url(params),
             active_filters=self.get_active_filters(),
             # The "add a company" form keeps every other filter in hidden fields.
             keep_params=[(k, v) for k, values in params.lists() for v in values if k not in ("after", "before")],
