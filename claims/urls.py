@@ -3,7 +3,7 @@ from django.urls import path, register_converter
 from django.views.decorators.http import require_safe
 
 from claims.dataout import downloads
-from claims.public import pages, views
+from claims.public import metrics, pages, views
 from claims.public.sitemaps import SITEMAPS
 
 
@@ -41,6 +41,9 @@ urlpatterns = [
     path("topics/<slug:slug>/", pages.TopicDetailView.as_view(), name="topic-detail"),
     path("coverage/", pages.CoverageView.as_view(), name="coverage"),
     path("disagreements/", pages.DisagreementsView.as_view(), name="disagreements"),
+    path("metrics/", metrics.MetricListView.as_view(), name="metric-list"),
+    # The slug is models.metric_slug(label); every link is built from it.
+    path("metrics/<slug:slug>/", metrics.MetricDetailView.as_view(), name="metric-detail"),
     # Downloads of the lists take the list page's query string: /claims.csv?company=alibaba.
     path("claims.<table:format>", downloads.ClaimDownloadView.as_view(), name="claim-download"),
     # A Feed instance answers any method: the site is read-only, so GET and HEAD only.
