@@ -29,6 +29,8 @@ def main_pages(corpus):
         "topic": corpus.fintech.get_absolute_url(),
         "coverage": reverse("claims:coverage"),
         "disagreements": reverse("claims:disagreements"),
+        "metric-list": reverse("claims:metric-list"),
+        "metric": corpus.market_2018.metric_url,
     }
 
 

@@ -33,10 +33,10 @@ from dataclasses import dataclass, field
 from claims.models import Claim
 
 # The drawing, in SVG user units; the SVG scales to the width of the page
-# (site.css), so 13-unit text is about 11 px on a 390 px phone.
+# (site.css), so 14-unit text is about 11 px on a 390 px phone.
 WIDTH, HEIGHT = 440, 260
 TOP, BOTTOM, RIGHT = 30, 26, 14
-CHAR = 7.4  # the width of a digit of the tick labels
+CHAR = 8  # the width of a digit of the tick labels
 DOT = 4.5
 ARROW = 16  # the length of a bound's arrow
 CAP = 5  # half the narrowest cap of a range
