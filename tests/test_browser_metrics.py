@@ -56,3 +56,14 @@ def test_a_metric_page_reads_at_every_width(tab, metric, width):
     expect(tab.locator(".legend-sources li")).to_have_count(2)
     assert tab.evaluate("() => document.documentElement.scrollWidth") <= width
     shot(tab, f"metric-page-{width}")
+
+
+def test_the_disagreements_page_charts_each_metric_and_links_its_page(tab, metric):
+    tab.set_viewport_size({"width": 390, "height": 900})
+    tab.goto("/disagreements/")
+    section = tab.locator("section", has=tab.get_by_role("heading", name="China mobile-payment market size"))
+    expect(section.get_by_role("img")).to_have_count(2)
+    assert tab.evaluate("() => document.documentElement.scrollWidth") <= 390
+    shot(tab, "disagreements-chart-390")
+    section.get_by_role("link", name="every figure over time").click()
+    expect(tab.get_by_role("heading", level=1)).to_have_text("China mobile-payment market size")
