@@ -31,6 +31,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from claims import evidence
@@ -157,6 +158,26 @@ def detail_url(name, *values):
     if len(values) == 1:
         return f"{parts[0]}{values[0]}{parts[1]}"
     return f"{parts[0]}{values[0]}{parts[1]}{values[1]}{parts[2]}"
+
+
+# Dashes and slashes inside a metric label part words ("Alibaba Cloud–WeWork"):
+# slugify() would drop them and glue the words together.
+_METRIC_WORD_BREAKS = re.compile(r"[\u2010-\u2015\u2212/]")
+
+
+def metric_slug(label):
+    """The address of a metric's page (/metrics/<slug>/): the label slugified,
+    ASCII only; a label with no ASCII letter or digit gets 'metric-' and a
+    digest instead. Two labels may share a slug ("mobile-payment" and "mobile
+    payment"): the page shows each under its own heading. Every link to a
+    metric's page is built from this one function."""
+    slug = slugify(_METRIC_WORD_BREAKS.sub(" ", label))
+    return slug or f"metric-{hashlib.sha256(label.encode()).hexdigest()[:12]}"
+
+
+def metric_url(label):
+    """The page of the metric called label."""
+    return detail_url("claims:metric-detail", metric_slug(label))
 
 
 # A file name with no directory part: no '/', no '\\', no '..', not hidden.
@@ -817,6 +838,14 @@ class Claim(models.Model):
         related = [RelatedClaim(r, r.to_claim, outgoing=True) for r in outgoing]
         related += [RelatedClaim(r, r.from_claim, outgoing=False) for r in incoming]
         return sorted(related, key=lambda each: each.relation.pk)
+
+    @property
+    def metric_url(self):
+        """The page of the figure's metric, with its chart; "" for a claim
+        that is not a figure with a metric."""
+        if self.kind != self.Kind.FIGURE or not self.metric:
+            return ""
+        return metric_url(self.metric)
 
     # -- reading ---------------------------------------------------------
 

@@ -4,7 +4,7 @@ from django.views.decorators.http import require_safe
 
 from claims.dataout import downloads, feed
 from claims.dataout import relations as relation_downloads
-from claims.public import pages, relations, retractions, views
+from claims.public import metrics, pages, relations, retractions, views
 from claims.public.sitemaps import SITEMAPS
 
 
@@ -47,6 +47,9 @@ urlpatterns = [
     path("coverage/", pages.CoverageView.as_view(), name="coverage"),
     path("disagreements/", pages.DisagreementsView.as_view(), name="disagreements"),
     path("relations/", relations.RelationListView.as_view(), name="relation-list"),
+    path("metrics/", metrics.MetricListView.as_view(), name="metric-list"),
+    # The slug is models.metric_slug(label); every link is built from it.
+    path("metrics/<slug:slug>/", metrics.MetricDetailView.as_view(), name="metric-detail"),
     # Downloads of the lists take the list page's query string: /claims.csv?company=alibaba.
     path("claims.<table:format>", downloads.ClaimDownloadView.as_view(), name="claim-download"),
     path("citations.<table:format>", downloads.CitationDownloadView.as_view(), name="citation-download"),

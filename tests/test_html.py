@@ -31,6 +31,8 @@ def main_pages(corpus):
         "disagreements": reverse("claims:disagreements"),
         "relations": reverse("claims:relation-list"),
         "relations-filtered": reverse("claims:relation-list") + "?type=contradicts&company=alibaba&topic=nothing",
+        "metric-list": reverse("claims:metric-list"),
+        "metric": corpus.market_2018.metric_url,
     }
 
 

@@ -19,10 +19,11 @@ from claims.models import (
     ClaimRelation,
     Company,
     Topic,
+    metric_url,
     sources_with_public_claims,
 )
 from claims.parameters import claim_list_url, query_string
-from claims.public import retractions
+from claims.public import charts, retractions
 from claims.public.facets import FACET_BUDGET_SECONDS
 from claims.public.filters import SORTS
 from claims.public.views import SectionMixin, claims_about, in_order, public_claims
@@ -307,8 +308,8 @@ class DisagreementsView(SummaryMixin, SectionMixin, TemplateView):
             return paginate_list(metrics, "metric", self.paginate_by)
 
     def get_groups(self, page):
-        """[(metric, [claims], figures in all)] for the page's metrics, each
-        group by period then value; a claim is marked `conflicting` when another
+        """[(metric, [claims], figures in all, claim list link, chart, metric page
+        link)] for the page's metrics, each group by period then value; a claim is marked `conflicting` when another
         gives a different value for the same period. Claims are read live, so
         one retracted since the summary was made is not shown."""
         ids = [pk for _, _, sample in page for pk in sample]
@@ -329,7 +330,8 @@ class DisagreementsView(SummaryMixin, SectionMixin, TemplateView):
                 values.setdefault((claim.period_start, claim.period_end, claim.unit), set()).add(claim.value_base)
             for claim in figures:
                 claim.conflicting = len(values[(claim.period_start, claim.period_end, claim.unit)]) > 1
-            groups.append((metric, figures, total, claim_list_url(metric=[metric])))
+            chart = charts.chart(figures, label=metric, ident=f"chart-{len(groups) + 1}")
+            groups.append((metric, figures, total, claim_list_url(metric=[metric]), chart, metric_url(metric)))
         return groups
 
     def get_context_data(self, **kwargs):

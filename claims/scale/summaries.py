@@ -19,11 +19,11 @@ a summary a few seconds old can show a stale count, never a retracted claim.
 
 from contextlib import suppress
 
-from django.db.models import Case, Count, DecimalField, F, Value, When, Window
+from django.db.models import Case, Count, DecimalField, F, Max, Min, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 
-from claims.models import Citation, Claim
+from claims.models import Citation, Claim, metric_slug
 from claims.scale import cache
 from claims.topics import COVERAGE_ROWS, TopicTree, coverage_columns, coverage_rows
 
@@ -41,6 +41,7 @@ def refresh():
         lambda: coverage(tree, coverage_columns(tree), show_all=False, refresh=True),
         lambda: disagreeing_metrics(refresh=True),
         lambda: citing_claims(refresh=True),
+        lambda: metrics(refresh=True),
     ):
         with suppress(Pending):  # a reader is computing it from the committed corpus already
             summary()
@@ -106,6 +107,35 @@ def disagreeing_metrics(refresh=False):
         return [(metric, totals[metric], ids.get(metric, [])) for metric in sorted(totals)]
 
     return cache.latest("disagreements", compute, refresh=refresh)
+
+
+def metrics(refresh=False):
+    """[(metric, slug, figures, sources, first year, last year)], by metric:
+    every metric that published figures carry, for the index of metrics and
+    for finding a metric's labels from the slug in its address. Years are
+    None when no figure of the metric has a period."""
+
+    def compute():
+        rows = (
+            Claim.objects.public()
+            .filter(kind=Claim.Kind.FIGURE)
+            .exclude(metric="")
+            .values("metric")
+            .annotate(
+                n=Count("*"),
+                sources=Count("source", distinct=True),
+                first=Min("period_start"),
+                last=Max("period_end"),
+            )
+            .values_list("metric", "n", "sources", "first", "last")
+            .order_by()
+        )
+        return sorted(
+            (metric, metric_slug(metric), n, sources, first and first.year, last and last.year)
+            for metric, n, sources, first, last in rows
+        )
+
+    return cache.latest("metrics", compute, refresh=refresh)
 
 
 # Claims from other sources citing a source, shown on the source's page.
