@@ -260,6 +260,9 @@ def generate(claims, sources, companies, topics, seed=7, log=print):
 BULK_TABLES = ["claims_claim", "claims_citation", "claims_claim_companies", "claims_claim_topics"]
 
 
+SEARCH_INDEX = "claims.migrations.0014_search_labels_and_companies"
+
+
 def bulk_triggers(enable):
     """Turn the search-index and tag-copy triggers off for the bulk load
     (PostgreSQL), or drop and recreate them (SQLite has no ALTER TABLE ...
@@ -268,7 +271,7 @@ def bulk_triggers(enable):
     from importlib import import_module
 
     statements = [
-        *import_module("claims.migrations.0003_search").SQLITE_TRIGGERS,
+        *import_module(SEARCH_INDEX).SQLITE_TRIGGERS,
         *import_module("claims.migrations.0005_claim_tag_ids").SQLITE_TRIGGERS,
     ]
     with connection.cursor() as cursor:
@@ -285,28 +288,22 @@ def bulk_triggers(enable):
 
 
 def rebuild_search_index():
+    """Every claim's search document, from the one definition the triggers use
+    (claims/migrations/0014_search_labels_and_companies.py)."""
     from importlib import import_module
 
-    search_migration = import_module("claims.migrations.0003_search")
+    search_index = import_module(SEARCH_INDEX)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Check the deferred foreign keys now: an index cannot be built
             # on a table with pending trigger events.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("DROP INDEX IF EXISTS claims_claim_search_idx")
-            cursor.execute(
-                """
-                UPDATE claims_claim c SET search_document =
-                    setweight(to_tsvector('english', c.text), 'A') || setweight(to_tsvector('english', q.quotes), 'B')
-                FROM (SELECT claim_id, string_agg(quote, ' ' ORDER BY id) AS quotes FROM claims_citation
-                      GROUP BY claim_id) q
-                WHERE q.claim_id = c.id
-                """
-            )
+            cursor.execute(f"UPDATE claims_claim SET search_document = {search_index.POSTGRES_CALL}")
             cursor.execute("CREATE INDEX claims_claim_search_idx ON claims_claim USING GIN (search_document)")
         else:
             cursor.execute("DELETE FROM claims_claim_fts")
-            cursor.execute(search_migration.SQLITE_ROW.replace("WHERE id = {id}", ""))
+            cursor.execute(search_index.SQLITE_ROWS.format(where="1"))
 
 
 def main():

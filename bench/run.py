@@ -258,9 +258,14 @@ def main():
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--throughput-only", action="store_true", help="Skip the per-page timings.")
+    parser.add_argument(
+        "--only", metavar="TEXT", help="Time only the pages whose name contains TEXT (e.g. 'search'), nothing else."
+    )
     args = parser.parse_args()
 
     pages = scenarios()
+    if args.only:
+        pages = [(name, path) for name, path in pages if args.only in name]
     cookie = admin_cookie()
     from django.db import connection
 
@@ -281,6 +286,8 @@ def main():
                 f"{percentile(server_ms, 99):>8.1f} {times[0][2] / 1024:>6.0f}"
                 + ("" if status == 200 else f"  HTTP {status}")
             )
+        if args.only:
+            return
         if not args.throughput_only:
             for name, queries, times, unavailable in facet_timings(max(5, args.requests // 10)):
                 print(

@@ -1,10 +1,11 @@
-"""Full-text search: the query rewriting, the index triggers, highlighting."""
+"""Full-text search: the query rewriting, the index triggers, the ranking
+rule, highlighting."""
 
 import pytest
 from django.db import connection
 
 from claims import evidence
-from claims.models import Claim
+from claims.models import Claim, Company
 from claims.public import search
 
 from .conftest import cite, make_claim
@@ -153,20 +154,137 @@ def test_rebuild_index(corpus):
 
 @pytest.mark.django_db
 def test_index_triggers_are_in_place():
-    # A later migration that rebuilds claims_claim or claims_citation on
-    # SQLite drops their triggers: it must create them again.
+    # A later migration that rebuilds claims_claim, claims_citation,
+    # claims_claim_companies or claims_company on SQLite drops their
+    # triggers: it must create them again.
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'claims_%%_search'")
-            expected = {"claims_claim_search", "claims_citation_search"}
+            expected = {"claims_claim_search", "claims_citation_search", "claims_company_search"}
         else:
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'claims_%_fts_%'")
             expected = {
                 f"claims_{table}_fts_{event}"
-                for table in ("claim", "citation")
+                for table in ("claim", "citation", "claim_companies")
                 for event in ("insert", "update", "delete")
-            }
+            } | {"claims_company_fts_update"}
         assert {name for (name,) in cursor.fetchall()} == expected
+
+
+# -- what researchers type: metric labels, speakers, companies' names and aliases --------------
+
+
+@pytest.mark.django_db
+def test_metric_labels_are_searched(corpus):
+    # Only the metric label "China mobile-payment market size" says "size".
+    assert found("size") == {"market-2018", "market-2017", "market-2018-low"}
+    assert found("market size 2017") == {"market-2017"}
+
+
+@pytest.mark.django_db
+def test_speakers_are_searched(corpus):
+    make_claim(
+        corpus.sacks, "quoted", kind=Claim.Kind.QUOTATION, speaker="Zhu Rui", text="A founder said firms must grow up."
+    )
+    assert found("Zhu Rui") == {"quoted"}
+
+
+@pytest.mark.django_db
+def test_company_names_and_aliases_are_searched(corpus):
+    # Alibaba's alias in Chinese, and Ant Financial's alias, occur in no text or quote.
+    assert found("阿里巴巴") == {"market-2018", "market-2018-low", "cloud-abroad", "fintech-rivalry"}
+    assert found("Ant Group") == {"market-2017"}
+    assert found("Ant Group payment") == {"market-2017"}  # one word from the alias, one from the text
+
+
+@pytest.mark.django_db
+def test_index_follows_metric_speaker_and_companies(corpus):
+    claim = corpus.cloud_event
+    claim.metric = "Alibaba data centres abroad"
+    claim.save()
+    assert found("centres abroad") == {"cloud-abroad"}
+
+    claim.companies.add(corpus.ant)
+    assert found("Ant Group") == {"market-2017", "cloud-abroad"}
+    claim.companies.remove(corpus.ant)
+    assert found("Ant Group") == {"market-2017"}
+    claim.companies.set([corpus.tencent])
+    assert found("阿里巴巴") == {"market-2018", "market-2018-low", "fintech-rivalry"}
+
+
+@pytest.mark.django_db
+def test_index_follows_a_company_rename_and_new_aliases(corpus):
+    corpus.tencent.aliases = ["WeChat", "Weixin"]
+    corpus.tencent.save()
+    assert found("Weixin") == {"market-2018", "fintech-rivalry"}
+    corpus.tencent.name = "Tencent Holdings"
+    corpus.tencent.aliases = []
+    corpus.tencent.save()
+    assert found("Weixin") == set()
+    assert found("Holdings") == {"market-2018", "fintech-rivalry"}
+    # A queryset update (raw SQL, as a migration or the shell would) too.
+    Company.objects.filter(pk=corpus.tencent.pk).update(aliases=["QQ"])
+    assert found("QQ") == {"market-2018", "fintech-rivalry"}
+
+
+@pytest.mark.django_db
+def test_an_unchanged_company_save_does_not_reindex_its_claims(corpus, django_assert_max_num_queries):
+    # load_corpus writes every company on each load: only a real change of
+    # name or aliases may re-index a company's claims (a third of a million
+    # claims for the biggest one).
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("UPDATE claims_claim SET search_document = NULL WHERE id = %s", [corpus.rivalry.pk])
+        else:
+            cursor.execute("DELETE FROM claims_claim_fts WHERE rowid = %s", [corpus.rivalry.pk])
+    Company.objects.filter(pk=corpus.tencent.pk).update(name="Tencent", aliases=[])
+    assert "fintech-rivalry" not in found("Tencent")
+
+
+# -- the ranking rule, the same on both databases ------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_ranking_rule_is_the_same_on_both_databases(source, alibaba):
+    """Text 1.0, metric or speaker 0.5, quotes 0.25, companies' names 0.1,
+    added up; the newest claim first among equals. The expected list is
+    literal: the same on PostgreSQL and SQLite, to the score."""
+    alibaba.aliases = ["Quokka Group"]
+    alibaba.save()
+
+    def claim(key, quote="Nothing to see here.", **fields):
+        made = make_claim(source, key, cited=False, **fields)
+        cite(claim=made, source=source, quote=quote, locator="p. 1")
+        return made
+
+    claim("in-text-and-quote", text="Quokka numbers rose.", quote="the quokka numbers rose")
+    claim("in-text", text="Quokka numbers rose sharply.")
+    claim("in-metric", text="Numbers rose.", metric="Quokka population")
+    claim("in-speaker", text="Someone said numbers rose.", kind=Claim.Kind.QUOTATION, speaker="Ann Quokka")
+    claim("in-quote", text="Other numbers rose.", quote="the quokka count")
+    claim("in-company", text="The group's numbers rose.").companies.add(alibaba)
+    claim("elsewhere", text="Numbers fell.")
+
+    ranked = search.search(Claim.objects.public(), "quokka", ranked=True).order_by("-search_rank", "-pk")
+    assert [(c.key, c.search_rank) for c in ranked] == [
+        ("in-text-and-quote", 1.25),
+        ("in-text", 1.0),
+        ("in-speaker", 0.5),  # newer than in-metric, with the same score
+        ("in-metric", 0.5),
+        ("in-quote", 0.25),
+        ("in-company", 0.1),
+    ]
+    # A part counts once, whichever of the words it holds: "numbers" is in
+    # every text here, "quokka" in one other part each.
+    two_words = search.search(Claim.objects.public(), "quokka numbers", ranked=True).order_by("-search_rank", "-pk")
+    assert [(c.key, c.search_rank) for c in two_words] == [
+        ("in-speaker", 1.5),
+        ("in-metric", 1.5),
+        ("in-quote", 1.25),
+        ("in-text-and-quote", 1.25),
+        ("in-company", 1.1),
+        ("in-text", 1.0),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -86,7 +86,7 @@ def ranking_sql(client, url):
     with CaptureQueriesContext(connection) as queries:
         shown = shown_claims(get(client, url))
     sql = " ".join(query["sql"] for query in queries.captured_queries)
-    return shown, "ts_rank" in sql or "bm25(" in sql
+    return shown, '"search_rank"' in sql
 
 
 def test_a_search_is_ranked_once_until_the_corpus_changes(client, corpus):
@@ -150,7 +150,9 @@ def test_empty_corpus(client, db):
 
 def test_unknown_values_show_as_filters_and_match_nothing(client, corpus):
     page = text_of(get(client, "/?company=nobody"))
-    assert "Company: nobody" in page
+    # Never a chip that passes the value off as a company: the page says so.
+    assert "Company: “nobody”, no such company" in page
+    assert "No company called ‘nobody’." in page
     assert "0 claims" in page
 
 

@@ -16,7 +16,6 @@ topic and source lookups, year and period parsing) and the HTML lists, the
 downloads and the API must all read a query string the same way.
 """
 
-import json
 import re
 from functools import cached_property
 
@@ -38,6 +37,7 @@ from claims.models import (
     sources_with_public_claims,
 )
 from claims.public import search
+from claims.public.companynames import companies_named, company_search
 from claims.scale import counts
 from claims.scale.pagination import SortKey
 from claims.topics import TopicTree
@@ -51,48 +51,6 @@ RARE_SHARE = 0.02
 # A slug, key or name is at most this long; a longer value would also pass
 # SQLite's limit on the length of a LIKE pattern.
 MAX_VALUE_LENGTH = 200
-
-
-def companies_named(values):
-    """{value: Company} for values that are a company's slug, name or alias
-    (names and aliases case-insensitively), in one query."""
-    if not values:
-        return {}
-    lookup = Q(slug__in=values)
-    for value in values:
-        # Aliases are a JSON list: match its text, both as PostgreSQL stores it
-        # and as SQLite does (non-ASCII characters as \\u escapes).
-        escaped = json.dumps(value)[1:-1]
-        lookup |= Q(name__iexact=value) | Q(aliases__icontains=value) | Q(aliases__icontains=escaped)
-    candidates = list(Company.objects.filter(lookup).order_by("pk"))
-    found = {}
-    for value in values:
-        matches = [(rank, c.pk, c) for c in candidates if (rank := _match_rank(c, value)) is not None]
-        if matches:
-            found[value] = min(matches)[2]
-    return found
-
-
-def _match_rank(company, value):
-    """How value names the company: 0 its slug, 1 its name, 2 an alias; None if not at all."""
-    folded = value.casefold()
-    if company.slug == value:
-        return 0
-    if company.name.casefold() == folded:
-        return 1
-    if any(alias.casefold() == folded for alias in company.aliases):
-        return 2
-    return None
-
-
-def company_search(text):
-    """Q for companies whose name, slug or an alias contains text."""
-    return (
-        Q(name__icontains=text)
-        | Q(slug__icontains=text)
-        | Q(aliases__icontains=text)
-        | Q(aliases__icontains=json.dumps(text)[1:-1])
-    )
 
 
 # -- form fields -------------------------------------------------------------------

@@ -1,15 +1,35 @@
-"""Full-text search over claims: their text and their citations' quotes.
+"""Full-text search over claims: what researchers type finds them.
 
-One interface, two indexes (built by migration 0003_search):
+A claim is found by its text, its citations' quotes, its metric label
+("Ant Financial valuation"), its speaker, and the names and aliases of its
+companies ("WeChat" finds Tencent's claims). Every word of the search must
+occur in one of them (phrases within one).
 
-- PostgreSQL: claims_claim.search_document, a tsvector kept by triggers
-  (claim text weighted A, quotes B) with a GIN index. User input goes
-  through websearch_to_tsquery, which accepts any string: "phrases",
+The ranking rule ("best match"), computed the same way on both databases so
+that a search lists its claims in the same order on each: a claim scores the
+weight of every part of it that contains any of the words searched for
+(WEIGHTS: claim text 1.0, metric label or speaker 0.5, quotes 0.25, company
+names and aliases 0.1) and the scores add up; among equal scores the newest
+claim (highest id) comes first. So a claim that says the words comes before
+one whose metric says them, before one whose quotes say them, before one that
+is only about a company of that name. It is deliberately not ts_rank or
+bm25: those two weigh word frequency, rarity and length differently (bm25
+put every claim about Alibaba at rank 0 for "alibaba"), and a reader gets
+the same list whichever database serves it. tests/test_search.py checks
+the order and the scores on both.
+
+One interface, two indexes (built by migrations 0003_search and
+0016_search_labels_and_companies, kept current by database triggers, so that
+the admin, load_corpus's COPY and raw SQL all keep it):
+
+- PostgreSQL: claims_claim.search_document, a tsvector (text weighted A,
+  metric and speaker B, quotes C, companies D) with a GIN index. User input
+  goes through websearch_to_tsquery, which accepts any string: "phrases",
   `or`, -exclusions, and never raises a syntax error.
-- SQLite: the FTS5 table claims_claim_fts (porter stemming). FTS5 has its own
-  query syntax in which stray quotes, colons or asterisks are errors, so
-  fts5_query() rewrites user input into the same subset websearch_to_tsquery
-  understands, every term quoted.
+- SQLite: the FTS5 table claims_claim_fts (porter stemming), one column per
+  part. FTS5 has its own query syntax in which stray quotes, colons or
+  asterisks are errors, so fts5_query() rewrites user input into the same
+  subset websearch_to_tsquery understands, every term quoted.
 
 search() filters a Claim queryset; with ranked=True it also annotates
 `search_rank` (higher is better) for ordering. highlights() marks the matched
@@ -23,12 +43,12 @@ unranked filter has no such limit.
 
 import re
 from dataclasses import dataclass
+from importlib import import_module
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connection
-from django.db.models import BooleanField, Expression, FloatField, Func, Value
+from django.db.models import BooleanField, Case, Expression, FloatField, Func, Value, When
 from django.db.models.expressions import Col, RawSQL
-from django.db.models.functions import Cast
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -37,9 +57,18 @@ from django.utils.safestring import mark_safe
 # escaped afterwards (a stray one could only unbalance a <mark>, never inject).
 MARK_START, MARK_END = "\x02", "\x03"
 
-# Claim text counts twice as much as quote text in SQLite's bm25 (PostgreSQL
-# weighs them through setweight A and B in the stored vector).
-FTS5_WEIGHTS = "2.0, 1.0"
+# The parts of a claim, in the order their scores are added (the same order
+# on both databases, so that the sums are the same floats): (name, weight,
+# its label in PostgreSQL's vector, its columns in SQLite's FTS5 table).
+PARTS = [
+    ("text", 1.0, "A", ["text"]),
+    ("metric label or speaker", 0.5, "B", ["metric", "speaker"]),
+    ("quotes", 0.25, "C", ["quotes"]),
+    ("company names and aliases", 0.1, "D", ["companies"]),
+]
+WEIGHTS = {name: weight for name, weight, _, _ in PARTS}
+# The FTS5 table's columns, in order (migration 0016).
+FTS5_COLUMNS = ("text", "quotes", "metric", "speaker", "companies")
 
 _TOKENS = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 
@@ -78,6 +107,19 @@ def fts5_query(text):
     return " OR ".join(clauses) or None
 
 
+def searched_terms(text):
+    """The words and "phrases" user input searches for (not those it excludes),
+    each as a list of its words."""
+    terms = []
+    for negate, phrase, word in _TOKENS.findall(text or ""):
+        if negate or word.startswith("-") or (not phrase and word.lower() == "or"):
+            continue
+        found = re.findall(r"\w+", phrase or word)
+        if found:
+            terms.append(found)
+    return terms
+
+
 def words(text):
     """The words of the terms user input searches for (not those it excludes)."""
     found = []
@@ -88,19 +130,21 @@ def words(text):
 
 
 def search(queryset, text, ranked=False):
-    """Claims in queryset matching text (in their text or a quote); ranked
-    adds the `search_rank` annotation, higher is better."""
+    """Claims in queryset matching text (in their text, quotes, metric,
+    speaker or companies' names); ranked adds the `search_rank` annotation,
+    higher is better."""
     return _backend().search(queryset, text, ranked)
 
 
 def highlights(text, claim_ids):
     """{claim id: Highlight} for the given claims: their text with the matches
-    marked, and a snippet of their quotes when a quote matched."""
+    marked, a snippet of their quotes when a quote matched, and their metric
+    label when it matched (it may be why the claim was found)."""
     if not claim_ids:
         return {}
     return {
-        claim_id: Highlight(_marked(claim_text), _marked(quotes) if MARK_START in (quotes or "") else "")
-        for claim_id, claim_text, quotes in _backend().highlights(text, list(claim_ids))
+        claim_id: Highlight(_marked(claim_text), _marked_if_matched(quotes), _marked_if_matched(metric))
+        for claim_id, claim_text, quotes, metric in _backend().highlights(text, list(claim_ids))
     }
 
 
@@ -114,10 +158,15 @@ def rebuild_index():
 class Highlight:
     text: str
     quote: str
+    metric: str = ""
 
 
 def _marked(plain):
     return mark_safe(escape(plain).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))
+
+
+def _marked_if_matched(plain):
+    return _marked(plain) if MARK_START in (plain or "") else ""
 
 
 def _backend():
@@ -155,12 +204,24 @@ class PostgresSearch:
     def search(self, queryset, text, ranked):
         queryset = queryset.filter(Matches(SearchDocument(), self.query(text)))
         if ranked:
-            # ts_rank() is a float4, which Python reads back rounded to its
-            # shortest decimal form: as a float8 it survives a round trip
-            # through a page cursor exactly.
-            rank = Cast(SearchRank(SearchDocument(), self.query(text)), FloatField())
-            queryset = queryset.annotate(search_rank=rank)
+            queryset = queryset.annotate(search_rank=self.rank(text))
         return queryset
+
+    def rank(self, text):
+        """The ranking rule: the weights of the parts holding any searched word.
+        A word restricted to a label ('cloud:B') matches only that part of the
+        stored vector: one test per part, no ts_rank over the whole vector."""
+        terms = searched_terms(text)
+        score = None
+        for _, weight, label, _ in PARTS:
+            any_term = " | ".join("(" + " <-> ".join(f"{word}:{label}" for word in term) + ")" for term in terms)
+            if any_term:
+                holds = Matches(SearchDocument(), SearchQuery(any_term, search_type="raw", config="english"))
+                part = Case(When(holds, then=Value(weight)), default=Value(0.0), output_field=FloatField())
+            else:
+                part = Value(0.0, output_field=FloatField())
+            score = part if score is None else score + part
+        return score
 
     def highlights(self, text, claim_ids):
         # Quote snippets are fragments around the words found; ts_headline
@@ -178,17 +239,18 @@ class PostgresSearch:
                 SELECT claim.id,
                     ts_headline('english', claim.text, query, %s),
                     ts_headline('english', coalesce((SELECT string_agg(quote, ' … ' ORDER BY id)
-                        FROM claims_citation WHERE claim_id = claim.id), ''), to_tsquery('english', %s), %s)
+                        FROM claims_citation WHERE claim_id = claim.id), ''), to_tsquery('english', %s), %s),
+                    ts_headline('english', claim.metric, to_tsquery('english', %s), %s)
                 FROM claims_claim claim, websearch_to_tsquery('english', %s) query
                 WHERE claim.id = ANY(%s) AND claim.search_document @@ query
                 """,
-                [text_options, any_word, quote_options, text, claim_ids],
+                [text_options, any_word, quote_options, any_word, text_options, text, claim_ids],
             )
             return cursor.fetchall()
 
     def rebuild_index(self):
         with connection.cursor() as cursor:
-            cursor.execute("UPDATE claims_claim SET search_document = claims_claim_search_document(text, id)")
+            cursor.execute(f"UPDATE claims_claim SET search_document = {_index_sql().POSTGRES_CALL}")
 
 
 # -- SQLite --------------------------------------------------------------------
@@ -211,7 +273,17 @@ class SqliteSearch:
             tables=["claims_claim_fts"],
             where=['claims_claim_fts.rowid = "claims_claim"."id"', "claims_claim_fts MATCH %s"],
             params=[query],
-        ).annotate(search_rank=RawSQL(f"-bm25(claims_claim_fts, {FTS5_WEIGHTS})", [], output_field=FloatField()))
+        ).annotate(search_rank=RawSQL(self.rank(), [], output_field=FloatField()))
+
+    def rank(self):
+        """The ranking rule: the weights of the parts holding any searched word.
+        bm25() with weight 1 on a part's columns and 0 elsewhere is below zero
+        exactly when a searched word occurs in that part; its value is not used."""
+        cases = []
+        for _, weight, _, columns in PARTS:
+            weights = ", ".join("1" if column in columns else "0" for column in FTS5_COLUMNS)
+            cases.append(f"(CASE WHEN bm25(claims_claim_fts, {weights}) < 0 THEN {weight!r} ELSE 0.0 END)")
+        return " + ".join(cases)
 
     def highlights(self, text, claim_ids):
         query = fts5_query(text)
@@ -223,7 +295,8 @@ class SqliteSearch:
                 f"""
                 SELECT rowid,
                     highlight(claims_claim_fts, 0, char(2), char(3)),
-                    snippet(claims_claim_fts, 1, char(2), char(3), '…', 30)
+                    snippet(claims_claim_fts, 1, char(2), char(3), '…', 30),
+                    highlight(claims_claim_fts, 2, char(2), char(3))
                 FROM claims_claim_fts
                 WHERE claims_claim_fts MATCH %s AND rowid IN ({placeholders})
                 """,
@@ -234,13 +307,13 @@ class SqliteSearch:
     def rebuild_index(self):
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM claims_claim_fts")
-            cursor.execute(
-                """
-                INSERT INTO claims_claim_fts (rowid, text, quotes)
-                SELECT id, text, (SELECT group_concat(quote, ' ') FROM claims_citation WHERE claim_id = claims_claim.id)
-                FROM claims_claim
-                """
-            )
+            cursor.execute(_index_sql().SQLITE_ROWS.format(where="1"))
+
+
+def _index_sql():
+    """The migration that defines the index: the one statement of what a
+    claim's indexed text is, shared by its triggers and rebuild_index()."""
+    return import_module("claims.migrations.0016_search_labels_and_companies")
 
 
 _POSTGRES, _SQLITE = PostgresSearch(), SqliteSearch()

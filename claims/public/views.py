@@ -21,6 +21,7 @@ from claims.models import (
 )
 from claims.parameters import known, narrowing, query_string, relations_url
 from claims.public import search
+from claims.public.companynames import closest_companies
 from claims.public.facets import ClaimFacets
 from claims.public.filters import SORTS, ClaimFilterSet, CompanyFilterSet, SourceFilterSet, TopicFilterSet
 from claims.scale import cache, counts
@@ -159,7 +160,10 @@ class ClaimListView(FilteredListView):
         """(label, value, URL without it) for each filter in the URL."""
         params, form, selected = self.request.GET, self.filterset.form, self.filterset.selected
         names = {
-            "company": {value: obj.name for value, obj in selected["company"] if obj},
+            # A value that names no company says so in its chip, too.
+            "company": {
+                value: obj.name if obj else f"“{value}”, no such company" for value, obj in selected["company"]
+            },
             "topic": {value: obj.name for value, obj in selected["topic"] if obj},
             "source": {value: obj.title for value, obj in selected["source"] if obj},
             "kind": dict(Claim.Kind.choices),
@@ -177,6 +181,21 @@ class ClaimListView(FilteredListView):
                     active.append((label, shown, query_string(params, remove=[(name, value)])))
         return active
 
+    def get_unknown_companies(self):
+        """(value, [(name, URL with that company instead)]) for each value of
+        the company filter that names no company: the page says so, with the
+        closest names, rather than list nothing under a misleading chip."""
+        params, unknown = self.request.GET, []
+        for value, company in self.filterset.selected["company"]:
+            if company is not None:
+                continue
+            suggestions = [
+                (name, query_string(params, company=[slug if v == value else v for v in params.getlist("company")]))
+                for name, slug in closest_companies(value, CompanyFilterSet.base_queryset(), "public")
+            ]
+            unknown.append((value, suggestions))
+        return unknown
+
     def get_context_data(self, **kwargs):
         highlights = self.get_highlights()
         for claim in self.page:
@@ -190,6 +209,7 @@ class ClaimListView(FilteredListView):
             ),
             relations_url=relations_url(params),
             active_filters=self.get_active_filters(),
+            unknown_companies=self.get_unknown_companies(),
             # The "add a company" form keeps every other filter in hidden fields.
             keep_params=[(k, v) for k, values in params.lists() for v in values if k not in ("after", "before")],
             **kwargs,
