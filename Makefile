@@ -9,9 +9,11 @@ CHECK_DB := /tmp/claims-check-corpus.sqlite3
 TEXTS ?= ../shared/seeds
 # The browser and HTML tests need Debian's chromium (Playwright drives it and
 # never downloads a browser of its own), Java for the Nu Html Checker, and the
-# npm packages pinned in package-lock.json.
+# npm packages pinned in package-lock.json; the citation tests render the
+# downloads with pandoc --citeproc.
 CHROMIUM := /usr/bin/chromium
 JAVA := /usr/bin/java
+PANDOC := /usr/bin/pandoc
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q
 
@@ -41,10 +43,14 @@ $(JAVA):
 	$(SUDO) apt-get update -q
 	$(APT_INSTALL) default-jre-headless
 
+$(PANDOC):
+	$(SUDO) apt-get update -q
+	$(APT_INSTALL) pandoc
+
 # Running the site needs only the Python packages; the tests need the browser tools too.
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
-install-test: install-dev node_modules/.installed $(CHROMIUM) $(JAVA)
+install-test: install-dev node_modules/.installed $(CHROMIUM) $(JAVA) $(PANDOC)
 
 ## Set up and serve the site on SQLite with the seed corpus, at http://127.0.0.1:8000/
 run: install

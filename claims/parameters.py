@@ -32,8 +32,8 @@ FILTERS = frozenset(
     }
 )
 # What the views and the API read besides: facets shown, cursors, sizes,
-# the topic tree's focus, DRF's format override.
-VIEWS = frozenset({"show", "after", "before", "page_size", "within", "all", "format"})
+# the topic tree's focus, DRF's format override, the citation style of references.
+VIEWS = frozenset({"show", "after", "before", "page_size", "within", "all", "format", "style"})
 
 PUBLIC_PARAMS = FILTERS | VIEWS
 

@@ -3,6 +3,7 @@ import json
 
 import bibtexparser
 import pytest
+import rispy
 
 from claims.dataout.citeformats import claim_bibtex, claim_csl, claim_ris, source_bibtex, source_csl, source_ris
 from claims.models import Author, Claim, Source
@@ -116,11 +117,31 @@ def test_interview_names_the_interviewee_as_author(interview):
     assert parse_ris(source_ris(interview))["DA"] == ["2024/06/07/"]
 
 
-def test_report_names_its_institution(db):
-    source = Source.objects.create(key="sacks-2018", kind="report", title="Disruptors", publisher="CSIS")
+def test_report_names_its_institution_as_one_literal(db):
+    # BibLaTeX splits an institution at "and" unless it is braced once more.
+    publisher = "Center for Strategic and International Studies (CSIS)"
+    source = Source.objects.create(key="sacks-2018", kind="report", title="Disruptors", publisher=publisher)
     entry = parse_bibtex(source_bibtex(source))
-    assert entry.entry_type == "techreport" and entry.fields_dict["institution"].value == "CSIS"
+    assert entry.entry_type == "techreport" and entry.fields_dict["institution"].value == "{" + publisher + "}"
     assert parse_ris(source_ris(source))["TY"] == ["RPRT"]
+
+
+def test_a_publisher_that_is_the_venue_is_said_once(web_article):
+    web_article.venue = "FreedomLab"
+    csl = source_csl(web_article)
+    assert csl["container-title"] == "FreedomLab" and "publisher" not in csl
+    web_article.publisher = "FreedomLab Foundation"
+    assert source_csl(web_article)["publisher"] == "FreedomLab Foundation"
+
+
+def test_records_are_written_by_the_ecosystems_tools(journal_article, web_article):
+    # rispy reads back what it wrote, one record, field by field.
+    (record,) = rispy.loads(source_ris(journal_article))
+    assert record["type_of_reference"] == "JOUR" and record["authors"] == ["Danilin, I. V."]
+    assert (record["start_page"], record["end_page"], record["doi"]) == ("779", "788", "10.1134/S1019331620060271")
+    (record,) = rispy.loads(source_ris(web_article))
+    assert record["urls"] == ["https://example.org/leapfrogging"] and record["access_date"] == "2024/05/02"
+    assert source_bibtex(journal_article).startswith("@article{danilin-2020,\n  title = {{The Impact")
 
 
 def test_claim_citation_carries_locator_quote_and_permalink(journal_article):
@@ -128,11 +149,26 @@ def test_claim_citation_carries_locator_quote_and_permalink(journal_article):
         source=journal_article, key="k", text="Alibaba's cloud grew.", kind="event", status="published"
     )
     citation = cite(claim=claim, source=journal_article, quote="Alibaba’s cloud grew 58%", locator="p. 781")
-    permalink = "https://corpus.example/claims/danilin-2020/k/"
+    permalink = "https://corpus.example" + claim.get_absolute_url()
     csl = claim_csl(claim, citation, "https://corpus.example")
-    assert csl["locator"] == "p. 781" and "Alibaba’s cloud grew 58%" in csl["note"] and permalink in csl["note"]
+    assert csl["locator"] == "p. 781" and "Alibaba’s cloud grew 58%" in csl["note"]
+    # The permalink is the record's URL (Chicago printed archive_location as "Http://…").
+    assert csl["URL"] == permalink and "archive_location" not in csl
     entry = parse_bibtex(claim_bibtex(claim, citation, "https://corpus.example"))
-    assert "Alibaba’s cloud grew 58" in entry.fields_dict["note"].value
-    assert entry.fields_dict["pages"].value == "p. 781" and entry.key == f"danilin-2020-claim-{claim.pk}"
+    assert (
+        "Alibaba’s cloud grew 58" in entry.fields_dict["note"].value and "(p. 781)" in entry.fields_dict["note"].value
+    )
+    # pages is the article's range, never the locator (APA printed "pp. p. 781").
+    assert entry.fields_dict["pages"].value == "779--788" and entry.key == f"danilin-2020-claim-{claim.pk}"
+    assert entry.fields_dict["url"].value == permalink
     ris = parse_ris(claim_ris(claim, citation, "https://corpus.example"))
     assert ris["LK"] == [permalink] and ris["N1"] == ["“Alibaba’s cloud grew 58%” (p. 781)"]
+
+
+def test_claim_from_a_web_page_keeps_the_pages_url_in_its_note(web_article):
+    claim = Claim.objects.create(source=web_article, key="k", text="Leapfrogging.", kind="event", status="published")
+    citation = cite(claim=claim, source=web_article, quote="leapfrogging", locator="section: Analysis")
+    csl = claim_csl(claim, citation, "https://corpus.example")
+    assert "accessed" not in csl and csl["note"].endswith("Source: https://example.org/leapfrogging")
+    fields = parse_bibtex(claim_bibtex(claim, citation, "https://corpus.example")).fields_dict
+    assert "pages" not in fields and "urldate" not in fields

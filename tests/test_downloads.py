@@ -286,7 +286,7 @@ def test_cite_this_claim(client, corpus):
     items = json.loads(download(client, f"{permalink}cite.csl.json", "application/vnd.citationstyles.csl+json"))
     assert [item["locator"] for item in items] == ["p. 1", "p. 9"]
     assert "a step driven by the innovation of its cloud infrastructure" in items[0]["note"]
-    assert permalink in items[0]["note"] and items[1]["type"] == "report"
+    assert [item["URL"] for item in items] == [permalink, permalink] and items[1]["type"] == "report"
     entries = parse_bibtex(download(client, f"{permalink}cite.bib", "application/x-bibtex; charset=utf-8"))
     assert [entry.key for entry in entries] == [
         f"danilin-2020-covid-claim-{claim.pk}",

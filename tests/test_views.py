@@ -291,7 +291,11 @@ def test_claim_page(client, corpus):
     assert "<dd>2018</dd>" in page
     assert "China&#x27;s mobile payments market is now valued at $15.4 trillion" in page  # the quote
     assert "p. 1, in" in page  # its locator
-    assert "Sacks, Samm. (2018-01)." in page  # the full reference
+    # The full reference, in APA (citeproc-py), its title a link to the source's page.
+    assert (
+        'Sacks, S. (2018). <i><a href="/sources/sacks-2018-disruptors/">Disruptors, Innovators, and Thieves</a></i>. '
+        'CSIS. <a href="https://www.csis.org/analysis/disruptors">https://www.csis.org/analysis/disruptors</a>'
+    ) in page
     assert "This claim contradicts</span>: <a" in page and "Another estimate put" in page
     # What other sources say: the other figures with the same metric.
     others = page.split("What other sources say")[1]
@@ -302,9 +306,13 @@ def test_claim_page(client, corpus):
 
 def test_source_page(client, corpus):
     page = text_of(get(client, corpus.danilin.get_absolute_url()))
-    assert "Danilin, I. V. (2020)." in page
-    assert "<cite>Herald of the Russian Academy of Sciences</cite> 90(6), 779–788." in page
-    assert 'href="https://doi.org/10.1134/S1019331620060271"' in page
+    reference = (
+        "Danilin, I. V. (2020). The Impact of the COVID Crisis on Chinese Platforms. "
+        "<i>Herald of the Russian Academy of Sciences</i>, <i>90</i>(6), 779–788. "
+        '<a href="https://doi.org/10.1134/S1019331620060271">https://doi.org/10.1134/S1019331620060271</a>'
+    )
+    assert f'<p class="reference">{reference}</p>' in page
+    assert '<strong aria-current="true">APA</strong><a href="?style=chicago" rel="nofollow">Chicago</a>' in page
     assert "3 published claims" in page
     assert "Alibaba opened its first cloud data centre" in page
 

@@ -3,11 +3,21 @@
 A source becomes one record of the type that fits its kind (journal article
 with volume, issue, pages and DOI; report; web page with URL and access
 date; interview ...). A claim becomes its source's record plus the exact
-passage: the locator, the verbatim quote and the claim's permalink, so a
-researcher can cite the words that back a statement.
+passage: the locator and the verbatim quote in a note, and the claim's
+permalink as the record's URL, so a researcher can cite the words that back
+a statement.
+
+Each format is written by the ecosystem's own tools (bibtexparser's writer,
+rispy) and checked by rendering it with citeproc-py and pandoc
+(tests/test_citeformats.py): a record that parses but renders wrong is a bug.
 """
 
 import re
+
+import bibtexparser
+import rispy
+from bibtexparser import model as bibtex_model
+from bibtexparser.middlewares import AddEnclosingMiddleware
 
 from claims.models import Author, Source
 
@@ -87,7 +97,9 @@ def source_csl(source, base_url=""):
         item[role] = [{k: v for k, v in name.items() if v} for _, name in names]
     optional = {
         "container-title": source.venue,
-        "publisher": source.publisher,
+        # A publisher that is also the container (the site KrASIA on KrASIA)
+        # is said once: styles print both, "KrASIA. KrASIA."
+        "publisher": source.publisher if source.publisher != source.venue else "",
         "volume": source.volume,
         "issue": source.issue,
         "page": source.pages,
@@ -103,14 +115,25 @@ def source_csl(source, base_url=""):
     return item
 
 
+def _claim_note(claim, citation):
+    """The cited passage in words: the quote, where it is, the claim, and
+    where the source itself is online (the record's URL is the claim's)."""
+    note = f"“{citation.quote}” ({citation.locator}). Claim: {claim.text}"
+    if citation.source.url:
+        note += f" Source: {citation.source.url}"
+    return note
+
+
 def claim_csl(claim, citation, base_url=""):
-    """The claim's source, with the cited passage: CSL's locator, the quote and the permalink."""
+    """The claim's source, with the cited passage: CSL's locator, the quote
+    in the note and the claim's permalink as the URL. The source's access
+    date goes with the source's URL, which moves to the note."""
     item = source_csl(citation.source)
-    permalink = base_url + claim.get_absolute_url()
+    item.pop("accessed", None)
     item["id"] = f"claim-{claim.pk}-{citation.pk}"
     item["locator"] = citation.locator
-    item["note"] = f"“{citation.quote}” ({citation.locator}). Claim: {claim.text} {permalink}"
-    item["archive_location"] = permalink
+    item["note"] = _claim_note(claim, citation)
+    item["URL"] = base_url + claim.get_absolute_url()
     return item
 
 
@@ -118,6 +141,12 @@ def claim_csl(claim, citation, base_url=""):
 
 _BIBTEX_SPECIAL = re.compile(r"([\\{}&%$#_~^])")
 _BIBTEX_REPLACE = {"\\": r"\textbackslash{}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+# Every value is written in braces; these are written in two, as one literal:
+# the title (its case is the source's), and the fields BibLaTeX reads as
+# lists split at "and", which would make "Center for Strategic and
+# International Studies" two institutions.
+_BIBTEX_PROTECTED = ("title", "institution", "organization", "publisher")
+_BIBTEX_WRITER = [AddEnclosingMiddleware(reuse_previous_enclosing=False, enclose_integers=True, default_enclosing="{")]
 
 
 def bibtex_escape(text):
@@ -134,7 +163,7 @@ def _bibtex_names(names):
 
 
 def _bibtex_fields(source):
-    fields = {"title": "{" + bibtex_escape(source.title) + "}"}
+    fields = {"title": bibtex_escape(source.title)}
     fields |= _bibtex_people(source)
     for name, value in (
         ("volume", source.volume),
@@ -152,6 +181,9 @@ def _bibtex_fields(source):
         fields["urldate"] = source.accessed.isoformat()
     if source.kind == Source.Kind.INTERVIEW:
         fields["type"] = "Interview"
+    if source.kind == Source.Kind.MAGAZINE_ARTICLE:
+        # BibLaTeX's magazine article (a journal's would be dated by year only).
+        fields["entrysubtype"] = "magazine"
     if source.language:
         fields["langid"] = source.language
     return fields
@@ -166,7 +198,8 @@ def _bibtex_people(source):
         if role in roles:
             fields[role] = _bibtex_names(roles[role])
     if source.kind == Source.Kind.REPORT:
-        fields["institution"] = bibtex_escape(source.publisher or source.venue)
+        if source.publisher or source.venue:
+            fields["institution"] = bibtex_escape(source.publisher or source.venue)
         return fields
     venue_field = {"article": "journal", "online": "organization"}.get(BIBTEX_TYPES[source.kind], "howpublished")
     if source.venue:
@@ -187,8 +220,18 @@ def _bibtex_dates(source):
 
 
 def _bibtex_entry(entry_type, key, fields):
-    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields.items())
-    return f"@{entry_type}{{{key},\n{body}\n}}\n"
+    """One entry, written by bibtexparser: each value in braces, the protected ones in two."""
+    entry = bibtex_model.Entry(
+        entry_type,
+        key,
+        [
+            bibtex_model.Field(name, "{" + value + "}" if name in _BIBTEX_PROTECTED else value)
+            for name, value in fields.items()
+        ],
+    )
+    layout = bibtexparser.BibtexFormat()
+    layout.indent = "  "
+    return bibtexparser.write_string(bibtexparser.Library([entry]), unparse_stack=_BIBTEX_WRITER, bibtex_format=layout)
 
 
 def source_bibtex(source):
@@ -196,63 +239,80 @@ def source_bibtex(source):
 
 
 def claim_bibtex(claim, citation, base_url=""):
-    permalink = base_url + claim.get_absolute_url()
+    """The claim's source with the passage, as in claim_csl(). The locator
+    ("section: Internet finance", "para. 4") stays in the note: in pages,
+    styles print it as a page range ("pp. section: Internet finance")."""
     fields = _bibtex_fields(citation.source)
-    fields["note"] = bibtex_escape(f"“{citation.quote}” ({citation.locator}). Claim: {claim.text} {permalink}")
-    fields["pages"] = bibtex_escape(citation.locator)
+    fields.pop("urldate", None)
+    fields["url"] = base_url + claim.get_absolute_url()
+    fields["note"] = bibtex_escape(_claim_note(claim, citation))
     return _bibtex_entry(BIBTEX_TYPES[citation.source.kind], f"{citation.source.key}-claim-{claim.pk}", fields)
 
 
 # -- RIS ---------------------------------------------------------------------------------------
 
 
-def _ris_line(tag, value):
+class _RisWriter(rispy.RisWriter):
+    """rispy's writer without its "1." line before each record (not every
+    reader takes it), and with LK, the link to the claim."""
+
+    def set_header(self, count):
+        return ""
+
+
+_RIS_MAPPING = {**rispy.TAG_KEY_MAPPING, "LK": "link"}
+
+
+def _ris_value(value):
     # RIS is line-based: a value never spans lines.
-    return f"{tag}  - {' '.join(str(value).split())}\n"
+    return " ".join(str(value).split())
 
 
-def _ris_lines(source):
-    lines = [_ris_line("TY", RIS_TYPES[source.kind]), _ris_line("ID", source.key), _ris_line("TI", source.title)]
+def _ris_record(source):
+    """The source as rispy's fields, in the order written."""
+    record = {"type_of_reference": RIS_TYPES[source.kind], "id": source.key, "title": source.title}
+    names = {"authors": [], "secondary_authors": [], "subsidiary_authors": []}
     for author in source.authors.all():
-        tag = {Author.Role.EDITOR: "A2", Author.Role.TRANSLATOR: "A4"}.get(author.role, "AU")
+        field = {Author.Role.EDITOR: "secondary_authors", Author.Role.TRANSLATOR: "subsidiary_authors"}
         name = author.organisation or (f"{author.family}, {author.given}" if author.given else author.family)
-        lines.append(_ris_line(tag, name))
-    if source.venue:
-        lines.append(_ris_line("T2", source.venue))
-    if source.kind == Source.Kind.JOURNAL_ARTICLE and source.venue:
-        lines.append(_ris_line("JO", source.venue))
-    for tag, value in (("PB", source.publisher), ("VL", source.volume), ("IS", source.issue)):
-        if value:
-            lines.append(_ris_line(tag, value))
+        names[field.get(author.role, "authors")].append(name)
+    record |= {field: values for field, values in names.items() if values}
+    record["secondary_title"] = source.venue
+    if source.kind == Source.Kind.JOURNAL_ARTICLE:
+        record["journal_name"] = source.venue
+    record |= {"publisher": source.publisher, "volume": source.volume, "number": source.issue}
     if source.pages:
         first, _, last = source.pages.replace("–", "-").partition("-")
-        lines.append(_ris_line("SP", first))
-        if last:
-            lines.append(_ris_line("EP", last))
+        record |= {"start_page": first, "end_page": last}
     if source.published:
-        lines.append(_ris_line("PY", source.published.year))
         month = f"{source.published.month:02d}" if source.published_precision in ("month", "day") else ""
         day = f"{source.published.day:02d}" if source.published_precision == "day" else ""
-        lines.append(_ris_line("DA", f"{source.published.year}/{month}/{day}/"))
-    for tag, value in (("DO", source.doi), ("UR", source.url), ("LA", source.language)):
-        if value:
-            lines.append(_ris_line(tag, value))
+        record |= {"year": source.published.year, "date": f"{source.published.year}/{month}/{day}/"}
+    record |= {"doi": source.doi, "urls": [source.url] if source.url else [], "language": source.language}
     if source.accessed:
-        lines.append(_ris_line("Y2", source.accessed.isoformat().replace("-", "/")))
-    return lines
+        record["access_date"] = source.accessed.isoformat().replace("-", "/")
+    return record
+
+
+def _ris(record):
+    values = {
+        field: [_ris_value(v) for v in value] if isinstance(value, list) else _ris_value(value)
+        for field, value in record.items()
+        if value not in ("", None, [])
+    }
+    return rispy.dumps([values], implementation=_RisWriter, mapping=_RIS_MAPPING).rstrip("\n") + "\n"
 
 
 def source_ris(source):
-    return "".join(_ris_lines(source)) + "ER  - \n"
+    return _ris(_ris_record(source))
 
 
 def claim_ris(claim, citation, base_url=""):
-    permalink = base_url + claim.get_absolute_url()
-    lines = _ris_lines(citation.source)
-    lines[1] = _ris_line("ID", f"{citation.source.key}-claim-{claim.pk}")
-    lines += [
-        _ris_line("N1", f"“{citation.quote}” ({citation.locator})"),
-        _ris_line("AB", claim.text),
-        _ris_line("LK", permalink),
-    ]
-    return "".join(lines) + "ER  - \n"
+    record = _ris_record(citation.source)
+    record["id"] = f"{citation.source.key}-claim-{claim.pk}"
+    record |= {
+        "notes": [f"“{citation.quote}” ({citation.locator})"],
+        "abstract": claim.text,
+        "link": base_url + claim.get_absolute_url(),
+    }
+    return _ris(record)

@@ -14,6 +14,9 @@ so). Two kinds of entry:
   was computed at; when the corpus has moved on, one request recomputes it
   while the others are served the previous value. Used for the summaries
   that take seconds at a million claims and only hold aggregates.
+- for_content(parts, compute): parts say everything the value depends on
+  (a source's reference: its CSL-JSON record and the style), so the entry
+  needs no version and outlives changes to the rest of the corpus.
 
 The version is read once per request (OneVersionPerRequest pins it), so
 every part of a page comes from the same version of the corpus, at the cost
@@ -104,6 +107,18 @@ def for_corpus(parts, compute, *, time_limit=None, remember_unavailable=True, al
     if value is not None:
         cache.set(entry, value)
     return value
+
+
+def for_content(parts, compute):
+    """compute()'s value for parts, which hold all it depends on: from the
+    cache, else computed now and kept (not keyed by the corpus version)."""
+    digest = hashlib.sha256(json.dumps(parts, default=str, sort_keys=True).encode()).hexdigest()[:32]
+    entry = f"claims:{parts[0]}:content:{digest}"
+    found = cache.get(entry)
+    if found is None:
+        found = compute()
+        cache.set(entry, found)
+    return found
 
 
 def latest(name, compute, *, refresh=False):

@@ -1,14 +1,11 @@
-"""Template tags for the public pages: links into the claim list, counts, references."""
+"""Template tags for the public pages: links into the claim list, counts, author lists."""
 
 from django import template
 
-from claims.models import Author, Source
+from claims.models import Author
 from claims.parameters import claim_list_url as _claim_list_url
 
 register = template.Library()
-
-# Kinds whose title is an article in a larger work, quoted rather than italicised.
-ARTICLE_KINDS = {Source.Kind.JOURNAL_ARTICLE, Source.Kind.MAGAZINE_ARTICLE, Source.Kind.WEB_ARTICLE}
 
 
 @register.simple_tag
@@ -33,20 +30,3 @@ def author_list(authors):
     if len(names) > 1:
         return ", ".join(names[:-1]) + " and " + names[-1]
     return "".join(names)
-
-
-@register.filter
-def sentence(text):
-    """The text ended with a full stop, unless it ends with one already ('Danilin, I. V.')."""
-    return text if not text or text.endswith(".") else f"{text}."
-
-
-@register.inclusion_tag("claims/includes/reference.html")
-def reference(source, link=True):
-    """The source as a formatted reference (its authors must be prefetched)."""
-    return {
-        "source": source,
-        "authors": author_list(source.authors.all()),
-        "article": source.kind in ARTICLE_KINDS,
-        "link": link,
-    }
