@@ -102,6 +102,52 @@ def test_openapi_schema_and_docs(client):
     assert docs.status_code == 200 and b"swagger-ui" in docs.content
 
 
+# -- an unknown company, topic or source ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query, errors",
+    [
+        ("company=tiktok", {"company": ["No company 'tiktok'."]}),
+        (
+            "company=alibaba&company=tiktok&company=bytedance",
+            {"company": ["No company 'tiktok'.", "No company 'bytedance'."]},
+        ),
+        ("topic=gaming", {"topic": ["No topic 'gaming'."]}),
+        ("source=nobody-2020", {"source": ["No source 'nobody-2020'."]}),
+        ("company=tiktok&topic=gaming", {"company": ["No company 'tiktok'."], "topic": ["No topic 'gaming'."]}),
+    ],
+)
+def test_an_unknown_company_topic_or_source_is_a_400_naming_it(client, corpus, query, errors):
+    response = client.get(f"/api/claims/?{query}")
+    assert response.status_code == 400
+    assert response.json() == errors
+    # The HTML list keeps its own way: the unknown value shown as a filter, no claims.
+    assert client.get(f"/?{query}").status_code == 200
+
+
+def test_a_source_only_unpublished_claims_use_is_unknown_too(client, corpus, source):
+    from claims.models import Source
+
+    hidden = Source.objects.create(key="hidden-2020", kind=Source.Kind.REPORT, title="Hidden")
+    make_claim(hidden, "draft-only", status="draft")
+    assert client.get("/api/claims/?source=hidden-2020").json() == {"source": ["No source 'hidden-2020'."]}
+    assert keys(client.get(f"/api/claims/?source={source.key}&company=tencent")) == ["both-cloud", "tencent-cloud"]
+
+
+def test_every_list_taking_a_company_topic_or_source_refuses_unknown_ones(client, corpus):
+    schema = client.get("/api/schema/?format=json").json()
+    checked = []
+    for path, operations in schema["paths"].items():
+        names = {p["name"] for p in operations.get("get", {}).get("parameters", [])}
+        for name in {"company", "topic", "source"} & names:
+            response = client.get(path, {name: "no-such-thing"})
+            assert response.status_code == 400, (path, name)
+            assert response.json()[name] == [f"No {name} 'no-such-thing'."]
+            checked.append((path, name))
+    assert ("/api/claims/", "company") in checked
+
+
 # -- Schemathesis: every operation, generated inputs, no 500s, responses match the schema --
 
 api = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)

@@ -30,7 +30,27 @@ class FilterSetBackend(DjangoFilterBackend):
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
         view.filterset = filterset
-        return filterset.qs
+        queryset = filterset.qs
+        unknown = unknown_values(filterset)
+        if unknown:
+            raise ValidationError(unknown)
+        return queryset
+
+
+def unknown_values(filterset):
+    """{parameter: ["No company 'tiktok'."]} for each company, topic or source
+    named in the request that the FilterSet found no public match for.
+
+    The HTML list shows such a value as a filter matching nothing, and helps
+    the reader from there; an API client gets a 400 instead, since an empty
+    list would read as "no claims about it". The FilterSet resolves the values
+    while filtering (ClaimFilterSet.selected), so this costs no query.
+    """
+    return {
+        name: [f"No {name} '{value}'." for value, found in resolved if found is None]
+        for name, resolved in getattr(filterset, "selected", {}).items()
+        if any(found is None for _, found in resolved)
+    }
 
 
 class KeysetPagination(BasePagination):
