@@ -1,4 +1,5 @@
 import json
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import schemathesis
@@ -76,6 +77,37 @@ def test_api_cursor_pages_cover_everything_once(client, corpus):
     assert sorted(seen) == ["alibaba-fintech", "both-cloud", "tencent-cloud"]
 
 
+@pytest.mark.parametrize("path", ["/api/claims/", "/api/companies/"])
+def test_api_pages_give_their_cursors_without_parsing_urls(client, corpus, path):
+    """A client pages by passing `next_after` back as ?after= (and
+    `previous_before` as ?before=), with its own filters, never parsing `next`."""
+    everything = client.get(path).json()["results"]
+    seen, after = [], None
+    while True:
+        page = client.get(path, {"page_size": 1, **({"after": after} if after else {})}).json()
+        seen += page["results"]
+        after = page["next_after"]
+        if after is None:
+            assert page["next"] is None
+            break
+        assert parse_qs(urlsplit(page["next"]).query)["after"] == [after]
+    assert seen == everything and len(seen) >= 2
+    back = client.get(path, {"page_size": 1, "before": page["previous_before"]}).json()
+    assert back["results"] == everything[-2:-1]
+    first = client.get(path, {"page_size": 1}).json()
+    assert first["previous"] is None and first["previous_before"] is None
+
+
+def test_the_schema_documents_the_cursors(client):
+    schema = client.get("/api/schema/?format=json").json()
+    page = schema["components"]["schemas"]["PaginatedClaimList"]
+    assert {"next", "next_after", "previous", "previous_before", "results"} <= set(page["required"])
+    assert page["properties"]["next_after"]["type"] == "string"
+    assert "?after=" in page["properties"]["next_after"]["description"]
+    after = parameter(schema, "/api/claims/", "after")
+    assert "next_after" in after["description"]
+
+
 def test_api_list_runs_constant_queries(client, corpus, source, alibaba):
     def count(url):
         with CaptureQueriesContext(connection) as queries:
@@ -146,6 +178,14 @@ def test_every_list_taking_a_company_topic_or_source_refuses_unknown_ones(client
             assert response.json()[name] == [f"No {name} 'no-such-thing'."]
             checked.append((path, name))
     assert ("/api/claims/", "company") in checked
+
+
+# -- the OpenAPI schema: valid, and saying what the API accepts ----------------------------
+
+
+def parameter(schema, path, name):
+    (found,) = [p for p in schema["paths"][path]["get"]["parameters"] if p["name"] == name]
+    return found
 
 
 # -- Schemathesis: every operation, generated inputs, no 500s, responses match the schema --

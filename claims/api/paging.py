@@ -89,28 +89,55 @@ class KeysetPagination(BasePagination):
         return replace_query_param(url, name, cursor)
 
     def get_paginated_response(self, data):
+        # The cursors on their own too: a client pages with ?after=<next_after>
+        # and its own parameters, without taking the `next` URL apart.
         return Response(
             {
                 "next": self._link("after", self.page.next_cursor),
+                "next_after": self.page.next_cursor,
                 "previous": self._link("before", self.page.previous_cursor),
+                "previous_before": self.page.previous_cursor,
                 "results": data,
             }
         )
 
     def get_paginated_response_schema(self, schema):
-        link = {"type": "string", "nullable": True, "format": "uri"}
+        def link(text):
+            return {"type": "string", "nullable": True, "format": "uri", "description": text}
+
+        def cursor(text):
+            return {"type": "string", "nullable": True, "description": text}
+
         return {
             "type": "object",
-            "required": ["next", "previous", "results"],
-            "properties": {"next": link, "previous": link, "results": schema},
+            "required": ["next", "next_after", "previous", "previous_before", "results"],
+            "properties": {
+                "next": link("The next page: this URL with ?after=<next_after>. Null on the last page."),
+                "next_after": cursor(
+                    "The cursor of the next page: send it as ?after= with the same filters. Null on the last page."
+                ),
+                "previous": link("The page before: this URL with ?before=<previous_before>. Null on the first page."),
+                "previous_before": cursor(
+                    "The cursor of the page before: send it as ?before= with the same filters. Null on the first page."
+                ),
+                "results": schema,
+            },
         }
 
     def get_schema_operation_parameters(self, view):
         return [
             {"name": name, "in": "query", "required": False, "description": text, "schema": schema}
             for name, text, schema in (
-                ("after", "Cursor: the page after this one (from `next`).", {"type": "string"}),
-                ("before", "Cursor: the page before this one (from `previous`).", {"type": "string"}),
+                (
+                    "after",
+                    "The page after a cursor: the `next_after` of the page before it. Keep the other parameters.",
+                    {"type": "string"},
+                ),
+                (
+                    "before",
+                    "The page before a cursor: the `previous_before` of the page after it. Keep the other parameters.",
+                    {"type": "string"},
+                ),
                 (
                     "page_size",
                     f"Rows per page, 1–{self.max_page_size} (default {self.page_size}).",
