@@ -1,4 +1,6 @@
 import json
+import re
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -7,6 +9,7 @@ from django.core import signals
 from django.db import close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, settings
+from openapi_spec_validator import validate
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from claims.models import Claim, Company, Topic
@@ -15,6 +18,8 @@ from corpus_site.wsgi import application
 from .conftest import make_claim
 
 pytestmark = pytest.mark.django_db
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
 @pytest.fixture
@@ -188,7 +193,40 @@ def parameter(schema, path, name):
     return found
 
 
+def test_the_schema_is_valid_openapi(client):
+    validate(client.get("/api/schema/?format=json").json())
+
+
+def test_the_schema_types_a_period_as_the_api_reads_it(client, corpus):
+    schema = client.get("/api/schema/?format=json").json()
+    for name in ("period_from", "period_to"):
+        period = parameter(schema, "/api/claims/", name)
+        assert period["schema"]["type"] == "string" and "format" not in period["schema"], period
+        assert "2018-03" in period["description"]
+        pattern = re.compile(period["schema"]["pattern"])
+        for value in ("2018", "2018-Q3", "2018-03", "2018-03-01"):
+            assert pattern.search(value), value
+            assert client.get("/api/claims/", {name: value}).status_code == 200, value
+        for value in ("18", "2018-3", "March 2018", "2018-13"):
+            assert not pattern.search(value), value
+            assert client.get("/api/claims/", {name: value}).status_code == 400, value
+
+
+@pytest.mark.parametrize("name, listed", [("company", "companies"), ("topic", "topics"), ("source", "sources")])
+def test_the_schema_describes_company_topic_and_source(client, name, listed):
+    documented = parameter(client.get("/api/schema/?format=json").json(), "/api/claims/", name)
+    description = documented["description"]
+    assert f"`/api/{listed}/`" in description and "400" in description, description
+    assert documented["schema"] == {"type": "array", "items": {"type": "string"}}
+    assert documented.get("explode", True) is True  # ?company=a&company=b
+    # Its examples are values of the shipped corpus.
+    examples = [value for value in re.findall(r"`([^`]+)`", description) if not set("/?") & set(value)]
+    shipped = json.dumps([json.loads(path.read_text()) for path in FIXTURES.rglob("*.json")], ensure_ascii=False)
+    assert examples and all(f'"{value}"' in shipped for value in examples), examples
+
+
 # -- Schemathesis: every operation, generated inputs, no 500s, responses match the schema --
+
 
 api = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 

@@ -1,22 +1,13 @@
-"""How the API filters, pages and describes its errors: the same FilterSets
-and keyset cursors as the HTML lists."""
+"""How the API filters and pages: the same FilterSets and keyset cursors as
+the HTML lists, with the API's own answer to a value that names nothing."""
 
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from claims.public.filters import ValueListFilter, YearListFilter
 from claims.scale.pagination import InvalidCursor, SortKey, paginate
-
-# Repeatable filters are arrays in the schema: ?company=alibaba&company=tencent.
-extend_schema_field({"type": "array", "items": {"type": "string"}})(ValueListFilter)
-extend_schema_field({"type": "array", "items": {"type": "integer", "minimum": 1000, "maximum": 9999}})(YearListFilter)
-
-# -- filtering and paging -----------------------------------------------------------------
 
 
 class FilterSetBackend(DjangoFilterBackend):
@@ -145,31 +136,3 @@ class KeysetPagination(BasePagination):
                 ),
             )
         ]
-
-
-ERRORS = {
-    "type": "object",
-    "description": "What is wrong, by parameter: {parameter: [messages]}.",
-    "additionalProperties": {"type": "array", "items": {"type": "string"}},
-}
-
-
-class CorpusAutoSchema(AutoSchema):
-    """Documents the answers every operation may give besides its result: 400
-    for an invalid filter, cursor or page size, 404 for an unknown object."""
-
-    def _get_response_bodies(self, direction="response"):
-        responses = super()._get_response_bodies(direction)
-        responses.setdefault(
-            "400", {"content": {"application/json": {"schema": ERRORS}}, "description": "Invalid parameters."}
-        )
-        if self._is_list_view() is False:
-            not_found = {"type": "object", "properties": {"detail": {"type": "string"}}}
-            responses.setdefault(
-                "404",
-                {"content": {"application/json": {"schema": not_found}}, "description": "No such published object."},
-            )
-        return responses
-
-
-# -- serializers -------------------------------------------------------------------------

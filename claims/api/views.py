@@ -11,7 +11,8 @@ from rest_framework import viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.routers import SimpleRouter
 
-from claims.api.paging import CorpusAutoSchema, FilterSetBackend, KeysetPagination
+from claims.api.paging import FilterSetBackend, KeysetPagination
+from claims.api.schema import CorpusAutoSchema
 from claims.api.serializers import ClaimSerializer, CompanySerializer, SourceSerializer, TopicSerializer
 from claims.models import (
     Claim,
