@@ -1,5 +1,6 @@
 import json
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -135,6 +136,7 @@ def test_openapi_schema_and_docs(client):
     schema = client.get("/api/schema/?format=json").json()
     assert schema["openapi"].startswith("3.")
     assert {"/api/claims/", "/api/sources/", "/api/companies/", "/api/topics/"} <= set(schema["paths"])
+    assert not {"/api/docs/", "/api/schema/"} & set(schema["paths"])  # pages, not operations
     docs = client.get("/api/docs/")
     assert docs.status_code == 200 and b"swagger-ui" in docs.content
 
@@ -223,6 +225,66 @@ def test_the_schema_describes_company_topic_and_source(client, name, listed):
     examples = [value for value in re.findall(r"`([^`]+)`", description) if not set("/?") & set(value)]
     shipped = json.dumps([json.loads(path.read_text()) for path in FIXTURES.rglob("*.json")], ensure_ascii=False)
     assert examples and all(f'"{value}"' in shipped for value in examples), examples
+
+
+# -- the front door (/api/) and the docs (/api/docs/) ------------------------------------
+
+
+def test_the_api_root_lists_the_endpoints_and_links_the_docs(client, corpus):
+    response = client.get("/api/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    root = response.json()
+    assert root["docs"] == "http://testserver/api/docs/"
+    assert root["schema"] == "http://testserver/api/schema/"
+    assert {"claims", "sources", "companies", "topics"} <= set(root["endpoints"])
+    for name, url in root["endpoints"].items():
+        assert url == f"http://testserver/api/{name}/"
+        assert client.get(url).status_code == 200, url
+    assert client.get(root["docs"]).status_code == 200
+    assert client.get(root["schema"]).status_code == 200
+    # The front door is in the schema too, so that Schemathesis checks it.
+    assert "/api/" in client.get("/api/schema/?format=json").json()["paths"]
+
+
+class Tags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def test_the_docs_page_runs_under_the_csp(client, settings):
+    """No inline script or style, which the site's CSP refuses; every script and
+    stylesheet a static file. (tests/test_browser_api.py watches a real browser.)"""
+    response = client.get("/api/docs/")
+    assert "'unsafe-inline'" not in response["Content-Security-Policy"]
+    parser = Tags()
+    parser.feed(response.content.decode())
+    scripts = [attrs.get("src") for tag, attrs in parser.tags if tag == "script"]
+    styles = [attrs["href"] for tag, attrs in parser.tags if tag == "link" and attrs.get("rel") == "stylesheet"]
+    assert not [tag for tag, _ in parser.tags if tag == "style"]
+    assert not [tag for tag, attrs in parser.tags if "style" in attrs or any(a.startswith("on") for a in attrs)]
+    assert scripts and None not in scripts and styles
+    for url in scripts + styles:
+        assert url.startswith(("/" + settings.STATIC_URL, settings.STATIC_URL)), url
+        assert "?" not in url, url
+
+
+def test_the_docs_page_works_with_the_page_cache_on(client, settings):
+    """The page cache sends a URL with a parameter no page reads to the URL
+    without it: the docs must need no such URL (drf-spectacular's split view
+    fetched its script from /api/docs/?script=)."""
+    settings.PAGE_CACHE_SECONDS = 60
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    parser = Tags()
+    parser.feed(response.content.decode())
+    for tag, attrs in parser.tags:
+        url = attrs.get("src") or (attrs.get("href") if tag == "link" else None) or attrs.get("data-schema-url")
+        if url:
+            assert client.get(url).status_code == 200, url
 
 
 # -- Schemathesis: every operation, generated inputs, no 500s, responses match the schema --
