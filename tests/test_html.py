@@ -97,6 +97,11 @@ def test_main_pages_are_valid_html(client, related, tmp_path):
     assert vnu_errors(client, main_pages(related), tmp_path) == []
 
 
+def test_the_api_docs_page_is_valid_html(client, db, tmp_path):
+    """Our own page around Swagger UI (what Swagger UI draws is checked in tests/test_browser_api.py)."""
+    assert vnu_errors(client, {"api-docs": reverse("api:docs")}, tmp_path) == []
+
+
 def test_the_curators_pages_are_valid_html(client, workbench, tmp_path):
     from django.contrib.auth import get_user_model
 

@@ -381,6 +381,18 @@ def test_no_disagreement_when_sources_agree(client, corpus):
     assert "No disagreements yet" in text_of(get(client, reverse("claims:disagreements")))
 
 
+def test_every_page_links_the_api_docs_and_the_downloads(client, corpus):
+    """The footer: a data user finds the API's docs and the whole-corpus downloads from any page."""
+    wanted = ["/api/docs/", "/claims.csv", "/claims.json", "/claims.jsonl", "/sources.csv", "/companies.csv"]
+    for url in ["/", corpus.market_2018.get_absolute_url(), reverse("claims:coverage")]:
+        response = client.get(url)
+        footer = text_of(response).split('<footer class="site-footer">')[1]
+        links = re.findall(r'href="([^"]+)"', footer)
+        assert all(link in links for link in wanted), (url, links)
+    for link in links:
+        assert client.get(link).status_code == 200, link
+
+
 def test_list_pages_show_public_counts(client, corpus):
     assert "3 claims from this source</a>" in text_of(get(client, reverse("claims:source-list")))
     companies = text_of(get(client, reverse("claims:company-list")))

@@ -1,22 +1,13 @@
-"""How the API filters, pages and describes its errors: the same FilterSets
-and keyset cursors as the HTML lists."""
+"""How the API filters and pages: the same FilterSets and keyset cursors as
+the HTML lists, with the API's own answer to a value that names nothing."""
 
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from claims.public.filters import ValueListFilter, YearListFilter
 from claims.scale.pagination import InvalidCursor, SortKey, paginate
-
-# Repeatable filters are arrays in the schema: ?company=alibaba&company=tencent.
-extend_schema_field({"type": "array", "items": {"type": "string"}})(ValueListFilter)
-extend_schema_field({"type": "array", "items": {"type": "integer", "minimum": 1000, "maximum": 9999}})(YearListFilter)
-
-# -- filtering and paging -----------------------------------------------------------------
 
 
 class FilterSetBackend(DjangoFilterBackend):
@@ -30,7 +21,27 @@ class FilterSetBackend(DjangoFilterBackend):
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
         view.filterset = filterset
-        return filterset.qs
+        queryset = filterset.qs
+        unknown = unknown_values(filterset)
+        if unknown:
+            raise ValidationError(unknown)
+        return queryset
+
+
+def unknown_values(filterset):
+    """{parameter: ["No company 'tiktok'."]} for each company, topic or source
+    named in the request that the FilterSet found no public match for.
+
+    The HTML list shows such a value as a filter matching nothing, and helps
+    the reader from there; an API client gets a 400 instead, since an empty
+    list would read as "no claims about it". The FilterSet resolves the values
+    while filtering (ClaimFilterSet.selected), so this costs no query.
+    """
+    return {
+        name: [f"No {name} '{value}'." for value, found in resolved if found is None]
+        for name, resolved in getattr(filterset, "selected", {}).items()
+        if any(found is None for _, found in resolved)
+    }
 
 
 class KeysetPagination(BasePagination):
@@ -69,28 +80,55 @@ class KeysetPagination(BasePagination):
         return replace_query_param(url, name, cursor)
 
     def get_paginated_response(self, data):
+        # The cursors on their own too: a client pages with ?after=<next_after>
+        # and its own parameters, without taking the `next` URL apart.
         return Response(
             {
                 "next": self._link("after", self.page.next_cursor),
+                "next_after": self.page.next_cursor,
                 "previous": self._link("before", self.page.previous_cursor),
+                "previous_before": self.page.previous_cursor,
                 "results": data,
             }
         )
 
     def get_paginated_response_schema(self, schema):
-        link = {"type": "string", "nullable": True, "format": "uri"}
+        def link(text):
+            return {"type": "string", "nullable": True, "format": "uri", "description": text}
+
+        def cursor(text):
+            return {"type": "string", "nullable": True, "description": text}
+
         return {
             "type": "object",
-            "required": ["next", "previous", "results"],
-            "properties": {"next": link, "previous": link, "results": schema},
+            "required": ["next", "next_after", "previous", "previous_before", "results"],
+            "properties": {
+                "next": link("The next page: this URL with ?after=<next_after>. Null on the last page."),
+                "next_after": cursor(
+                    "The cursor of the next page: send it as ?after= with the same filters. Null on the last page."
+                ),
+                "previous": link("The page before: this URL with ?before=<previous_before>. Null on the first page."),
+                "previous_before": cursor(
+                    "The cursor of the page before: send it as ?before= with the same filters. Null on the first page."
+                ),
+                "results": schema,
+            },
         }
 
     def get_schema_operation_parameters(self, view):
         return [
             {"name": name, "in": "query", "required": False, "description": text, "schema": schema}
             for name, text, schema in (
-                ("after", "Cursor: the page after this one (from `next`).", {"type": "string"}),
-                ("before", "Cursor: the page before this one (from `previous`).", {"type": "string"}),
+                (
+                    "after",
+                    "The page after a cursor: the `next_after` of the page before it. Keep the other parameters.",
+                    {"type": "string"},
+                ),
+                (
+                    "before",
+                    "The page before a cursor: the `previous_before` of the page after it. Keep the other parameters.",
+                    {"type": "string"},
+                ),
                 (
                     "page_size",
                     f"Rows per page, 1–{self.max_page_size} (default {self.page_size}).",
@@ -98,31 +136,3 @@ class KeysetPagination(BasePagination):
                 ),
             )
         ]
-
-
-ERRORS = {
-    "type": "object",
-    "description": "What is wrong, by parameter: {parameter: [messages]}.",
-    "additionalProperties": {"type": "array", "items": {"type": "string"}},
-}
-
-
-class CorpusAutoSchema(AutoSchema):
-    """Documents the answers every operation may give besides its result: 400
-    for an invalid filter, cursor or page size, 404 for an unknown object."""
-
-    def _get_response_bodies(self, direction="response"):
-        responses = super()._get_response_bodies(direction)
-        responses.setdefault(
-            "400", {"content": {"application/json": {"schema": ERRORS}}, "description": "Invalid parameters."}
-        )
-        if self._is_list_view() is False:
-            not_found = {"type": "object", "properties": {"detail": {"type": "string"}}}
-            responses.setdefault(
-                "404",
-                {"content": {"application/json": {"schema": not_found}}, "description": "No such published object."},
-            )
-        return responses
-
-
-# -- serializers -------------------------------------------------------------------------

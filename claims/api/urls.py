@@ -1,9 +1,10 @@
-"""The API's URLs: /api/claims/, /api/sources/, …, the schema and its docs."""
+"""The API's URLs: /api/ (the endpoints), /api/claims/, /api/sources/, …, the schema and its docs."""
 
 from django.http import JsonResponse
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
 
+from claims.api.docs import ApiDocsView, ApiRootView
 from claims.api.views import router
 
 
@@ -14,8 +15,9 @@ def not_found(request, path=""):
 
 app_name = "api"
 urlpatterns = [
+    path("", ApiRootView.as_view(), name="root"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", ApiDocsView.as_view(), name="docs"),
     *router.urls,
-    re_path(r"^(?P<path>.*)$", not_found),
+    re_path(r"^(?P<path>.+)$", not_found),
 ]

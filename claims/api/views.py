@@ -14,7 +14,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from claims.api.paging import CorpusAutoSchema, FilterSetBackend, KeysetPagination
+from claims.api.paging import FilterSetBackend, KeysetPagination
+from claims.api.schema import CorpusAutoSchema
 from claims.api.serializers import (
     ClaimSerializer,
     CompanySerializer,
