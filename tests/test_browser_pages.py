@@ -189,7 +189,32 @@ def test_every_public_page_fits_a_phone_and_a_desktop(strict_tab, seeded):
 @pytest.mark.browser
 def test_what_a_phone_needs(tab, seeded):
     """One load of the seed corpus for each check below."""
+    figures_read_top_to_bottom_on_a_phone(tab)
     the_search_button_comes_after_its_box(tab)
+
+
+FIGURE_CELLS = """() => [...document.querySelectorAll('table.figures td')].map(td => ({
+    label: getComputedStyle(td, '::before').content, display: getComputedStyle(td).display,
+    width: td.getBoundingClientRect().width, overflow: td.scrollWidth - td.clientWidth}))"""
+
+
+def figures_read_top_to_bottom_on_a_phone(tab):
+    for page in ("claims:disagreements", "claims:claim-detail"):
+        tab.set_viewport_size(PHONE)
+        tab.goto(PAGES[page]()[0])
+        cells = tab.evaluate(FIGURE_CELLS)
+        assert cells, f"no figures table on {page}"
+        # Each cell is a block of its own, labelled; the source and its quote as wide as the screen.
+        assert {c["label"] for c in cells} == {'"Period"', '"Value"', '"Source and quote"'}, page
+        assert {c["display"] for c in cells} == {"block"}, page
+        assert min(c["width"] for c in cells if c["label"] == '"Source and quote"') > 300, page
+        assert max(c["overflow"] for c in cells) <= 0, page
+        tab.set_viewport_size(DESKTOP)
+        cells = tab.evaluate(FIGURE_CELLS)
+        assert {c["display"] for c in cells} == {"table-cell"}, page
+        assert {c["label"] for c in cells} == {"none"}, page
+        # No value runs over into the next column.
+        assert max(c["overflow"] for c in cells) <= 0, page
 
 
 LISTS = ["claims:claim-list", "claims:source-list", "claims:company-list", "claims:topic-list"]
