@@ -190,6 +190,7 @@ def test_every_public_page_fits_a_phone_and_a_desktop(strict_tab, seeded):
 def test_what_a_phone_needs(tab, seeded):
     """One load of the seed corpus for each check below."""
     figures_read_top_to_bottom_on_a_phone(tab)
+    the_coverage_grid_scrolls_in_its_box_with_the_companies_in_view(tab)
     the_search_button_comes_after_its_box(tab)
 
 
@@ -215,6 +216,23 @@ def figures_read_top_to_bottom_on_a_phone(tab):
         assert {c["label"] for c in cells} == {"none"}, page
         # No value runs over into the next column.
         assert max(c["overflow"] for c in cells) <= 0, page
+
+
+def the_coverage_grid_scrolls_in_its_box_with_the_companies_in_view(tab):
+    tab.set_viewport_size(PHONE)
+    tab.goto(reverse("claims:coverage"))
+    assert tab.evaluate(SIDEWAYS) <= 0
+    box = tab.locator(".scroll:has(table.grid)")
+    assert box.evaluate("e => e.scrollWidth > e.clientWidth"), "the grid fits a phone: nothing to test"
+    company = tab.locator("table.grid tbody th").first
+    before = company.bounding_box()
+    box.evaluate("e => e.scrollLeft = e.scrollWidth")
+    assert box.evaluate("e => e.scrollLeft") > 100
+    after = company.bounding_box()
+    assert abs(after["x"] - before["x"]) <= 1, "the company column scrolled away"
+    # The counts scroll under the company column, not over it.
+    on_top = "([x, y]) => document.elementFromPoint(x, y).closest('th') !== null"
+    assert tab.evaluate(on_top, [after["x"] + after["width"] - 3, after["y"] + after["height"] / 2])
 
 
 LISTS = ["claims:claim-list", "claims:source-list", "claims:company-list", "claims:topic-list"]
