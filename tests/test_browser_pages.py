@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.db.models import Count, Q
 from django.urls import URLResolver, get_resolver, reverse
+from playwright.sync_api import expect
 
 from claims.ingest.loaders import load_corpus
 from claims.models import Claim, Company, Source, Topic
@@ -191,6 +192,7 @@ def test_what_a_phone_needs(tab, seeded):
     """One load of the seed corpus for each check below."""
     figures_read_top_to_bottom_on_a_phone(tab)
     the_coverage_grid_scrolls_in_its_box_with_the_companies_in_view(tab)
+    the_claim_list_offers_its_filters_before_the_claims(tab)
     the_search_button_comes_after_its_box(tab)
 
 
@@ -233,6 +235,16 @@ def the_coverage_grid_scrolls_in_its_box_with_the_companies_in_view(tab):
     # The counts scroll under the company column, not over it.
     on_top = "([x, y]) => document.elementFromPoint(x, y).closest('th') !== null"
     assert tab.evaluate(on_top, [after["x"] + after["width"] - 3, after["y"] + after["height"] / 2])
+
+
+def the_claim_list_offers_its_filters_before_the_claims(tab):
+    tab.set_viewport_size(PHONE)
+    tab.goto("/")
+    link = tab.get_by_role("link", name="Filters")
+    expect(link).to_be_visible()
+    assert link.bounding_box()["y"] < min(PHONE["height"], tab.locator("ol.claims").bounding_box()["y"])
+    link.click()
+    expect(tab.get_by_role("heading", name="Narrow down")).to_be_in_viewport()
 
 
 LISTS = ["claims:claim-list", "claims:source-list", "claims:company-list", "claims:topic-list"]
