@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.urls import URLResolver, get_resolver, reverse
 from playwright.sync_api import expect
@@ -29,10 +30,10 @@ FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 
 def busiest_figure():
     """A figure whose metric has the most published values from other sources:
-    the longest "What other sources say" table."""
+    the longest "What other sources say" table, and the fullest metric page."""
     public = Claim.objects.public().filter(kind=Claim.Kind.FIGURE).exclude(metric="")
     metric = public.values("metric").annotate(n=Count("id")).order_by("-n", "metric")[0]["metric"]
-    return public.filter(metric=metric).order_by("-value_qualifier", "pk").first().get_absolute_url()
+    return public.filter(metric=metric).order_by("-value_qualifier", "pk").first()
 
 
 def busiest(model, relation):
@@ -46,6 +47,20 @@ def broadest_topic():
     return Topic.objects.filter(children__isnull=False, parent__isnull=False).order_by("pk").first().get_absolute_url()
 
 
+def retracted_claim():
+    """A claim retracted as an editor retracts one: its permalink answers 410 with the notice."""
+    claim = Claim.objects.public().filter(kind=Claim.Kind.FIGURE).order_by("pk").first()
+    editor = get_user_model().objects.create_superuser("editor-for-pages", password="a-long-test-password")
+    claim.retract(editor, "The figure is the whole market's, not the company's: misread from the source's table.")
+    claim.save()
+    return claim.get_absolute_url()
+
+
+def a_metric():
+    """The metric page of the busiest figure: the most sources, the longest table."""
+    return busiest_figure().metric_url
+
+
 # Every public HTML page, by URL name: a function giving its sample URLs in the seed corpus.
 PAGES = {
     "claims:claim-list": lambda: [
@@ -53,7 +68,7 @@ PAGES = {
         reverse("claims:claim-list") + "?q=payments&kind=figure",
         reverse("claims:claim-list") + "?q=giraffes",
     ],
-    "claims:claim-detail": lambda: [busiest_figure()],
+    "claims:claim-detail": lambda: [busiest_figure().get_absolute_url(), retracted_claim()],
     "claims:source-list": lambda: [reverse("claims:source-list")],
     "claims:source-detail": lambda: [busiest(Source, "claims")],
     "claims:company-list": lambda: [reverse("claims:company-list")],
@@ -62,6 +77,12 @@ PAGES = {
     "claims:topic-detail": lambda: [broadest_topic()],
     "claims:coverage": lambda: [reverse("claims:coverage")],
     "claims:disagreements": lambda: [reverse("claims:disagreements")],
+    "claims:relation-list": lambda: [
+        reverse("claims:relation-list"),
+        reverse("claims:relation-list") + "?company=alibaba",
+    ],
+    "claims:metric-list": lambda: [reverse("claims:metric-list")],
+    "claims:metric-detail": lambda: [a_metric()],
     "api:docs": lambda: [reverse("api:docs")],
 }
 
@@ -77,7 +98,13 @@ NOT_PAGES = {
     "api:company-detail": "JSON",
     "api:topic-list": "JSON",
     "api:topic-detail": "JSON",
-    "api:^(?P<path>.*)$": "the API's JSON 404 for any other path",
+    "api:^(?P<path>.+)$": "the API's JSON 404 for any other path",
+    "api:root": "JSON: the list of endpoints",
+    "api:relation-list": "JSON",
+    "claims:claim-by-id": "a 301 to the claim's permalink (or its notice)",
+    "claims:claim-cite-by-id": "a 301 to the citation record under the permalink",
+    "claims:citation-download": "CSV, JSON or JSON Lines",
+    "claims:relation-download": "CSV, JSON or JSON Lines",
     "claims:claim-download": "CSV, JSON or JSON Lines",
     "claims:claim-feed": "Atom",
     "claims:claim-cite": "BibTeX, RIS or CSL-JSON",
@@ -124,9 +151,7 @@ def seeded(transactional_db, live_server):
 
 
 # Content Security Policy reports expected on a page, and why they are accepted.
-CSP_ACCEPTED = {
-    "api:docs": "Swagger UI's own script writes style attributes; the policy blocks them and the page still works",
-}
+CSP_ACCEPTED = {}
 
 
 @pytest.fixture
@@ -158,7 +183,8 @@ def look_at(tab, name, url, width):
     """The problems of one page at one width; its screenshot in test-artifacts/."""
     tab.csp_reports.clear()
     response = tab.goto(url)
-    if response.status != 200 or "text/html" not in response.headers["content-type"]:
+    # 410: a retracted claim's notice, a page like any other.
+    if response.status not in (200, 410) or "text/html" not in response.headers["content-type"]:
         return [f"{name} {url}: {response.status} {response.headers['content-type']}"]
     if tab.locator("script[src]").count():
         tab.wait_for_load_state("networkidle")  # what the script draws, drawn
