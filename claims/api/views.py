@@ -15,7 +15,6 @@ from claims.api.paging import CorpusAutoSchema, FilterSetBackend, KeysetPaginati
 from claims.api.serializers import ClaimSerializer, CompanySerializer, SourceSerializer, TopicSerializer
 from claims.models import (
     Claim,
-    Topic,
     sources_with_public_claims,
 )
 from claims.public.filters import ClaimFilterSet, CompanyFilterSet, SourceFilterSet, TopicFilterSet
@@ -66,11 +65,11 @@ class CompanyViewSet(PublicViewSet):
     lookup_field = "slug"
 
     def get_queryset(self):
-        return CompanyFilterSet.base_queryset().select_related("parent")
+        return CompanyFilterSet.base_queryset().with_public_parent()
 
 
 class TopicViewSet(PublicViewSet):
-    """Every topic of the taxonomy."""
+    """Topics with published claims, sub-topics included."""
 
     serializer_class = TopicSerializer
     filterset_class = TopicFilterSet
@@ -78,7 +77,7 @@ class TopicViewSet(PublicViewSet):
     pagination_class = None
 
     def get_queryset(self):
-        return Topic.objects.select_related("parent").order_by("name")
+        return TopicFilterSet.base_queryset().select_related("parent").order_by("name")
 
 
 router = SimpleRouter()

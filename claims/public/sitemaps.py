@@ -10,8 +10,8 @@ section is an index-only scan, even at a million claims.
 from django.contrib.sitemaps import Sitemap
 from django.db.models import F
 
-from claims.models import Claim, Topic, sources_with_public_claims
-from claims.public.filters import CompanyFilterSet
+from claims.models import Claim, sources_with_public_claims
+from claims.public.filters import CompanyFilterSet, TopicFilterSet
 
 
 class PublicSitemap(Sitemap):
@@ -36,7 +36,7 @@ class CompanySitemap(PublicSitemap):
 
 class TopicSitemap(PublicSitemap):
     def items(self):
-        return Topic.objects.only("pk", "slug").order_by("pk")
+        return TopicFilterSet.base_queryset().only("pk", "slug").order_by("pk")
 
 
 SITEMAPS = {"claims": ClaimSitemap, "sources": SourceSitemap, "companies": CompanySitemap, "topics": TopicSitemap}
