@@ -36,6 +36,7 @@ from simple_history.models import HistoricalRecords
 
 from claims import evidence
 from claims.fields import IdArrayField
+from claims.plaintext import VisibleCharField, VisibleTextField, describe, hidden_characters
 from claims.quotes import SourceText, verification_fields
 
 # A quote is a sentence or two, never a passage: short quotes keep the corpus
@@ -44,6 +45,20 @@ QUOTE_MAX_LENGTH = 300
 # ... and never a lone word or a full stop, which every text "contains".
 QUOTE_MIN_WORDS = 2
 QUOTE_WORD = re.compile(r"\w+")
+
+# The longest free text each kind of field may hold: generous for real
+# content (the longest in fixtures/ is a 897-character source note, a
+# 472-character claim), and a bound on what one row can make a public page
+# weigh. docs/fixtures.md lists them; fixtures/schema.json says the same
+# (tests/test_plaintext.py holds them equal).
+CLAIM_TEXT_MAX_LENGTH = 2000
+NOTE_MAX_LENGTH = 5000  # a claim's notes: conflicts, conversions, doubts
+SOURCE_NOTE_MAX_LENGTH = 10000
+REASON_MAX_LENGTH = 2000  # why retracted, why sent back
+UNCHECKED_REASON_MAX_LENGTH = 1000
+DESCRIPTION_MAX_LENGTH = 2000  # of a company or a topic
+RELATION_NOTE_MAX_LENGTH = 1000
+ALIAS_MAX_LENGTH = 200
 
 
 class DatePrecision(models.TextChoices):
@@ -178,9 +193,9 @@ class Source(models.Model):
         "Never change it.",
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    title = models.CharField(max_length=500, help_text="As printed, subtitle after a colon.")
-    publisher = models.CharField(max_length=300, blank=True)
-    venue = models.CharField(
+    title = VisibleCharField(max_length=500, help_text="As printed, subtitle after a colon.")
+    publisher = VisibleCharField(max_length=300, blank=True)
+    venue = VisibleCharField(
         max_length=300,
         blank=True,
         help_text="Journal, magazine or site, e.g. 'Herald of the Russian Academy of Sciences'.",
@@ -214,13 +229,16 @@ class Source(models.Model):
         "e.g. '002_303592e917e848d7.txt'. A bare file name, never a path: the site never reads it; "
         "the text itself is held by the corpus (Source text).",
     )
-    unchecked_reason = models.TextField(
+    unchecked_reason = VisibleTextField(
+        max_length=UNCHECKED_REASON_MAX_LENGTH,
         blank=True,
         help_text="Why quotes of this source may be published although the corpus holds no text to check them "
         "against, e.g. 'print-only; checked by hand against the library copy'. Set by an editor; shown "
         "publicly with each such quote.",
     )
-    notes = models.TextField(blank=True)
+    notes = VisibleTextField(
+        max_length=SOURCE_NOTE_MAX_LENGTH, blank=True, help_text="Curator notes on the source. Shown to the public."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Set when a curator edits the source in the admin; load_corpus then
@@ -379,9 +397,9 @@ class Author(models.Model):
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="authors")
     position = models.PositiveSmallIntegerField(default=0, help_text="Order in the byline, from 0.")
-    family = models.CharField(max_length=200, blank=True, help_text="A person's family name, e.g. 'Sacks'.")
-    given = models.CharField(max_length=200, blank=True, help_text="Given names or initials, e.g. 'I. V.'.")
-    organisation = models.CharField(
+    family = VisibleCharField(max_length=200, blank=True, help_text="A person's family name, e.g. 'Sacks'.")
+    given = VisibleCharField(max_length=200, blank=True, help_text="Given names or initials, e.g. 'I. V.'.")
+    organisation = VisibleCharField(
         max_length=300, blank=True, help_text="For a corporate author instead of a person, e.g. 'FreedomLab'."
     )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.AUTHOR)
@@ -432,7 +450,7 @@ class CompanyQuerySet(models.QuerySet):
 
 
 class Company(models.Model):
-    name = models.CharField(max_length=200, help_text="Usual English name, e.g. 'Ant Financial'.")
+    name = VisibleCharField(max_length=200, help_text="Usual English name, e.g. 'Ant Financial'.")
     slug = models.SlugField(max_length=100, unique=True, validators=[slug_validator])
     aliases = models.JSONField(
         default=list,
@@ -460,7 +478,9 @@ class Company(models.Model):
         validators=[RegexValidator(r"^[A-Z]{2}$", "An ISO 3166-1 alpha-2 code, e.g. 'CN'.")],
         help_text="ISO 3166-1 alpha-2 code of the headquarters, e.g. 'CN'.",
     )
-    description = models.TextField(blank=True)
+    description = VisibleTextField(
+        max_length=DESCRIPTION_MAX_LENGTH, blank=True, help_text="A sentence or two. Shown to the public."
+    )
 
     objects = CompanyQuerySet.as_manager()
 
@@ -484,6 +504,13 @@ class Company(models.Model):
     def clean(self):
         if not isinstance(self.aliases, list) or not all(isinstance(a, str) and a.strip() for a in self.aliases):
             raise ValidationError({"aliases": "Aliases must be a list of non-empty names."})
+        for alias in self.aliases:
+            if len(alias) > ALIAS_MAX_LENGTH:
+                raise ValidationError({"aliases": f"An alias is at most {ALIAS_MAX_LENGTH} characters."})
+            if hidden := hidden_characters(alias):
+                raise ValidationError(
+                    {"aliases": f"The alias {alias!r} holds an invisible character: {describe(*hidden[0])}."}
+                )
         ancestor, seen = self.parent, {self.pk}
         while ancestor is not None:
             if ancestor.pk in seen:
@@ -527,7 +554,7 @@ def _topics_rolled_up_live():
 
 
 class Topic(models.Model):
-    name = models.CharField(max_length=200)
+    name = VisibleCharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True, validators=[slug_validator])
     parent = models.ForeignKey(
         "self",
@@ -537,7 +564,9 @@ class Topic(models.Model):
         related_name="children",
         help_text="Broader topic; the hierarchy is shallow (two or three levels).",
     )
-    description = models.TextField(blank=True)
+    description = VisibleTextField(
+        max_length=DESCRIPTION_MAX_LENGTH, blank=True, help_text="A sentence or two. Shown to the public."
+    )
 
     objects = TopicQuerySet.as_manager()
 
@@ -628,13 +657,16 @@ class Claim(models.Model):
         validators=[slug_validator],
         help_text="Stable key within the source, e.g. 'alibaba-cloud-share-2019'; re-loads match on it.",
     )
-    text = models.TextField(
+    text = VisibleTextField(
+        max_length=CLAIM_TEXT_MAX_LENGTH,
         help_text="One self-contained statement in the corpus's own words, naming the company, period and unit: "
-        "'Alibaba's cloud revenue grew 40% year on year in Q1 2020.'"
+        "'Alibaba's cloud revenue grew 40% year on year in Q1 2020.'",
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
-    retraction_reason = models.TextField(blank=True, help_text="Why a retracted claim was withdrawn; kept on record.")
+    retraction_reason = VisibleTextField(
+        max_length=REASON_MAX_LENGTH, blank=True, help_text="Why a retracted claim was withdrawn; kept on record."
+    )
     companies = models.ManyToManyField(Company, related_name="claims", blank=True)
     topics = models.ManyToManyField(Topic, related_name="claims", blank=True)
 
@@ -658,20 +690,22 @@ class Claim(models.Model):
         max_digits=24, decimal_places=6, null=True, blank=True, help_text="Upper bound when the figure is a range."
     )
     value_qualifier = models.CharField(max_length=10, choices=Qualifier.choices, blank=True)
-    unit = models.CharField(
+    unit = VisibleCharField(
         max_length=40, blank=True, help_text="ISO 4217 currency ('USD', 'CNY') or a unit ('percent', 'users')."
     )
     scale = models.CharField(
         max_length=10, choices=Scale.choices, blank=True, help_text="12.2 billion: scale 'billion'."
     )
-    metric = models.CharField(
+    metric = VisibleCharField(
         max_length=200,
         blank=True,
         help_text="Label shared by comparable figures across sources, e.g. 'China mobile-payment market size'.",
     )
-    speaker = models.CharField(max_length=200, blank=True, help_text="For quotations: who said it.")
-    notes = models.TextField(
-        blank=True, help_text="Curator notes: conflicts, conversions, doubts. Shown to the public."
+    speaker = VisibleCharField(max_length=200, blank=True, help_text="For quotations: who said it.")
+    notes = VisibleTextField(
+        max_length=NOTE_MAX_LENGTH,
+        blank=True,
+        help_text="Curator notes: conflicts, conversions, doubts. Shown to the public.",
     )
 
     created_by = models.ForeignKey(
@@ -691,7 +725,8 @@ class Claim(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
-    review_note = models.TextField(
+    review_note = VisibleTextField(
+        max_length=REASON_MAX_LENGTH,
         blank=True,
         editable=False,
         help_text="The editor's note when the claim was sent back for changes: shown to its curator until it is "
@@ -853,6 +888,14 @@ class Claim(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    @staticmethod
+    def _check_reason(text, name):
+        """A reason or note given to a workflow step: the limits of a field."""
+        if len(text.strip()) > REASON_MAX_LENGTH:
+            raise ValidationError(f"The {name} is at most {REASON_MAX_LENGTH} characters.")
+        if hidden := hidden_characters(text):
+            raise ValidationError(f"The {name} holds an invisible character: {describe(*hidden[0])}.")
+
     def has_citations(self):
         # Always the database, never a prefetched list: the admin saves a
         # formset (deleting citations) between fetching a claim and publishing it.
@@ -880,6 +923,7 @@ class Claim(models.Model):
             raise ValidationError(f"Only claims in review can be sent back; this one is {self.get_status_display()}.")
         if not note or not note.strip():
             raise ValidationError("Say what the curator should change before the claim can be published.")
+        self._check_reason(note, "note")
         self.status = self.Status.DRAFT
         self.review_note = note.strip()
         self.reviewed_by, self.reviewed_at = user, timezone.now()
@@ -917,6 +961,7 @@ class Claim(models.Model):
             raise ValidationError("Only published claims can be retracted.")
         if not reason or not reason.strip():
             raise ValidationError("Say why the claim is retracted.")
+        self._check_reason(reason, "retraction reason")
         self.status = self.Status.RETRACTED
         self.retraction_reason = reason.strip()
 
@@ -962,11 +1007,12 @@ class Citation(models.Model):
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="citations")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
-    quote = models.TextField(
+    # Its length limit is QUOTE_MAX_LENGTH, checked in clean() and by a constraint.
+    quote = VisibleTextField(
         help_text="Verbatim words of the source that support the claim: a sentence or clause, "
         f"at most {QUOTE_MAX_LENGTH} characters."
     )
-    locator = models.CharField(
+    locator = VisibleCharField(
         max_length=100,
         help_text="Where in the source: 'p. 781' if paginated, else 'section: Alibaba' or 'para. 4'. "
         "Filled in from the source text's page map when left blank.",
@@ -984,7 +1030,8 @@ class Citation(models.Model):
     verification = models.CharField(max_length=12, choices=Verification.choices, default=Verification.NO_TEXT)
     verification_score = models.FloatField(null=True, blank=True, help_text="Similarity 0–100 for fuzzy matches.")
     verified_at = models.DateTimeField(null=True, blank=True)
-    unchecked_reason = models.TextField(
+    unchecked_reason = VisibleTextField(
+        max_length=UNCHECKED_REASON_MAX_LENGTH,
         blank=True,
         help_text="Only where the corpus holds no text of the source: why the quote may be published unchecked, "
         "e.g. 'print-only; checked by hand against the library copy'. Set by an editor; shown publicly.",
@@ -1109,7 +1156,9 @@ class ClaimRelation(models.Model):
     from_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="relations_from")
     to_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="relations_to")
     type = models.CharField(max_length=12, choices=Type.choices)
-    note = models.TextField(blank=True)
+    note = VisibleTextField(
+        max_length=RELATION_NOTE_MAX_LENGTH, blank=True, help_text="Why the claims relate. Shown to the public."
+    )
 
     class Meta:
         constraints = [

@@ -25,6 +25,7 @@ from claims.models import (
     format_partial_date,
     plain_number,
 )
+from claims.plaintext import neutralise as visible
 
 CHUNK = 2000
 
@@ -193,7 +194,8 @@ def _claim_chunk(chunk, cursor, permalink):
     cursor.execute(queries["citations"], params)
     citations = {}
     for claim_id, *citation in cursor.fetchall():
-        citations.setdefault(claim_id, []).append(citation_data(*citation))
+        # Read by SQL, past the fields that remove invisible characters (claims/plaintext.py).
+        citations.setdefault(claim_id, []).append(citation_data(*map(visible, citation)))
     rows = []
     for (
         pk,
@@ -221,16 +223,16 @@ def _claim_chunk(chunk, cursor, permalink):
                 "id": pk,
                 "source": source,
                 "key": key,
-                "text": text,
+                "text": visible(text),
                 "kind": kind,
                 "period": first if first == last else f"{first}/{last}",
                 "value": None if value is None else plain_number(_decimal(value)),
                 "value_max": None if value_max is None else plain_number(_decimal(value_max)),
                 "qualifier": qualifier,
-                "unit": unit,
+                "unit": visible(unit),
                 "scale": scale,
-                "metric": metric,
-                "speaker": speaker,
+                "metric": visible(metric),
+                "speaker": visible(speaker),
                 "companies": companies.get(pk, []),
                 "topics": topics.get(pk, []),
                 "citations": citations.get(pk, []),
