@@ -3,7 +3,7 @@ from django.urls import path, register_converter
 from django.views.decorators.http import require_safe
 
 from claims.dataout import downloads
-from claims.public import pages, views
+from claims.public import pages, robots, views
 from claims.public.sitemaps import SITEMAPS
 
 
@@ -57,4 +57,5 @@ urlpatterns = [
         name="sitemap",
     ),
     path("sitemap-<section>.xml", require_safe(sitemap_views.sitemap), {"sitemaps": SITEMAPS}, name="sitemap-section"),
+    path("robots.txt", robots.robots_txt, name="robots"),
 ]
