@@ -25,9 +25,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Length
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, Length
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
@@ -36,6 +37,7 @@ from simple_history.models import HistoricalRecords
 
 from claims import evidence
 from claims.fields import IdArrayField
+from claims.plaintext import VisibleCharField, VisibleTextField, describe, hidden_characters
 from claims.quotes import SourceText, verification_fields
 
 # A quote is a sentence or two, never a passage: short quotes keep the corpus
@@ -44,6 +46,20 @@ QUOTE_MAX_LENGTH = 300
 # ... and never a lone word or a full stop, which every text "contains".
 QUOTE_MIN_WORDS = 2
 QUOTE_WORD = re.compile(r"\w+")
+
+# The longest free text each kind of field may hold: generous for real
+# content (the longest in fixtures/ is a 897-character source note, a
+# 472-character claim), and a bound on what one row can make a public page
+# weigh. docs/fixtures.md lists them; fixtures/schema.json says the same
+# (tests/test_plaintext.py holds them equal).
+CLAIM_TEXT_MAX_LENGTH = 2000
+NOTE_MAX_LENGTH = 5000  # a claim's notes: conflicts, conversions, doubts
+SOURCE_NOTE_MAX_LENGTH = 10000
+REASON_MAX_LENGTH = 2000  # why retracted, why sent back
+UNCHECKED_REASON_MAX_LENGTH = 1000
+DESCRIPTION_MAX_LENGTH = 2000  # of a company or a topic
+RELATION_NOTE_MAX_LENGTH = 1000
+ALIAS_MAX_LENGTH = 200
 
 
 class DatePrecision(models.TextChoices):
@@ -213,9 +229,9 @@ class Source(models.Model):
         "Never change it.",
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    title = models.CharField(max_length=500, help_text="As printed, subtitle after a colon.")
-    publisher = models.CharField(max_length=300, blank=True)
-    venue = models.CharField(
+    title = VisibleCharField(max_length=500, help_text="As printed, subtitle after a colon.")
+    publisher = VisibleCharField(max_length=300, blank=True)
+    venue = VisibleCharField(
         max_length=300,
         blank=True,
         help_text="Journal, magazine or site, e.g. 'Herald of the Russian Academy of Sciences'.",
@@ -249,13 +265,16 @@ class Source(models.Model):
         "e.g. '002_303592e917e848d7.txt'. A bare file name, never a path: the site never reads it; "
         "the text itself is held by the corpus (Source text).",
     )
-    unchecked_reason = models.TextField(
+    unchecked_reason = VisibleTextField(
+        max_length=UNCHECKED_REASON_MAX_LENGTH,
         blank=True,
         help_text="Why quotes of this source may be published although the corpus holds no text to check them "
         "against, e.g. 'print-only; checked by hand against the library copy'. Set by an editor; shown "
         "publicly with each such quote.",
     )
-    notes = models.TextField(blank=True)
+    notes = VisibleTextField(
+        max_length=SOURCE_NOTE_MAX_LENGTH, blank=True, help_text="Curator notes on the source. Shown to the public."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Set when a curator edits the source in the admin; load_corpus then
@@ -414,9 +433,9 @@ class Author(models.Model):
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="authors")
     position = models.PositiveSmallIntegerField(default=0, help_text="Order in the byline, from 0.")
-    family = models.CharField(max_length=200, blank=True, help_text="A person's family name, e.g. 'Sacks'.")
-    given = models.CharField(max_length=200, blank=True, help_text="Given names or initials, e.g. 'I. V.'.")
-    organisation = models.CharField(
+    family = VisibleCharField(max_length=200, blank=True, help_text="A person's family name, e.g. 'Sacks'.")
+    given = VisibleCharField(max_length=200, blank=True, help_text="Given names or initials, e.g. 'I. V.'.")
+    organisation = VisibleCharField(
         max_length=300, blank=True, help_text="For a corporate author instead of a person, e.g. 'FreedomLab'."
     )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.AUTHOR)
@@ -438,8 +457,36 @@ class Author(models.Model):
         return f"{self.family}, {self.given}" if self.given else self.family
 
 
+def _with_public_claims(facet, live):
+    """A condition on companies or topics: the kept public counts list them
+    (claims/scale/counts.py), or, until those counts are complete, `live`
+    says so. Decided in SQL, so that building the queryset touches no table
+    (EXISTS over all links took 660 ms at 1M claims; the kept counts are
+    index lookups)."""
+    complete = Exists(PublicCount.objects.filter(facet=PublicCount.Facet.TOTAL, value=""))
+    kept = PublicCount.objects.filter(facet=facet).values_list(Cast("value", models.BigIntegerField()), flat=True)
+    return (complete & Q(pk__in=kept)) | (~complete & live)
+
+
+class CompanyQuerySet(models.QuerySet):
+    def public(self):
+        """Companies the public may see: those at least one public claim is
+        about. Any other company (one only drafts name) has no page, no API
+        entry, no row in a download and no place in the sitemap."""
+        links = Claim.companies.through.objects.filter(company_id=OuterRef("pk"), claim__in=Claim.objects.public())
+        return self.filter(_with_public_claims(PublicCount.Facet.COMPANY, Exists(links)))
+
+    def with_public_parent(self):
+        """With each company's parent, and whether it is public (read by
+        Company.public_parent): a parent no public claim is about is not named."""
+        public_parent = Q(parent__in=Company.objects.public().values("pk"))
+        return self.select_related("parent").annotate(
+            parent_is_public=models.ExpressionWrapper(public_parent, output_field=models.BooleanField())
+        )
+
+
 class Company(models.Model):
-    name = models.CharField(max_length=200, help_text="Usual English name, e.g. 'Ant Financial'.")
+    name = VisibleCharField(max_length=200, help_text="Usual English name, e.g. 'Ant Financial'.")
     slug = models.SlugField(max_length=100, unique=True, validators=[slug_validator])
     aliases = models.JSONField(
         default=list,
@@ -467,7 +514,11 @@ class Company(models.Model):
         validators=[RegexValidator(r"^[A-Z]{2}$", "An ISO 3166-1 alpha-2 code, e.g. 'CN'.")],
         help_text="ISO 3166-1 alpha-2 code of the headquarters, e.g. 'CN'.",
     )
-    description = models.TextField(blank=True)
+    description = VisibleTextField(
+        max_length=DESCRIPTION_MAX_LENGTH, blank=True, help_text="A sentence or two. Shown to the public."
+    )
+
+    objects = CompanyQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -489,6 +540,13 @@ class Company(models.Model):
     def clean(self):
         if not isinstance(self.aliases, list) or not all(isinstance(a, str) and a.strip() for a in self.aliases):
             raise ValidationError({"aliases": "Aliases must be a list of non-empty names."})
+        for alias in self.aliases:
+            if len(alias) > ALIAS_MAX_LENGTH:
+                raise ValidationError({"aliases": f"An alias is at most {ALIAS_MAX_LENGTH} characters."})
+            if hidden := hidden_characters(alias):
+                raise ValidationError(
+                    {"aliases": f"The alias {alias!r} holds an invisible character: {describe(*hidden[0])}."}
+                )
         ancestor, seen = self.parent, {self.pk}
         while ancestor is not None:
             if ancestor.pk in seen:
@@ -497,12 +555,42 @@ class Company(models.Model):
             ancestor = ancestor.parent
 
     @property
+    def public_parent(self):
+        """The parent, where the public may see it (read from a queryset's
+        with_public_parent()); None otherwise."""
+        return self.parent if getattr(self, "parent_is_public", False) else None
+
+    @property
     def wikidata_url(self):
         return f"https://www.wikidata.org/wiki/{self.wikidata_id}" if self.wikidata_id else ""
 
 
+class TopicQuerySet(models.QuerySet):
+    def public(self):
+        """Topics the public may see: those a public claim is filed under, or
+        under one of their sub-topics (as every topic count rolls up,
+        claims/topics.py). So the ancestors of a public topic are public, and
+        the public topics form a tree of their own."""
+        return self.filter(_with_public_claims(PublicCount.Facet.TOPIC, Q(pk__in=_topics_rolled_up_live())))
+
+
+def _topics_rolled_up_live():
+    """SQL for the ids of the topics of public claims and all their
+    ancestors: a recursive query (PostgreSQL and SQLite alike), only read
+    while the kept counts are incomplete."""
+    links = Claim.topics.through.objects.filter(claim__in=Claim.objects.public()).values("topic_id")
+    sql, params = links.query.sql_with_params()
+    table = connection.ops.quote_name(Topic._meta.db_table)
+    # UNION, not UNION ALL: it drops repeats, so a cycle written past clean() still ends.
+    return RawSQL(
+        f"WITH RECURSIVE up(id) AS ({sql} UNION SELECT t.parent_id FROM {table} t JOIN up ON t.id = up.id "
+        "WHERE t.parent_id IS NOT NULL) SELECT id FROM up",
+        params,
+    )
+
+
 class Topic(models.Model):
-    name = models.CharField(max_length=200)
+    name = VisibleCharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True, validators=[slug_validator])
     parent = models.ForeignKey(
         "self",
@@ -512,7 +600,11 @@ class Topic(models.Model):
         related_name="children",
         help_text="Broader topic; the hierarchy is shallow (two or three levels).",
     )
-    description = models.TextField(blank=True)
+    description = VisibleTextField(
+        max_length=DESCRIPTION_MAX_LENGTH, blank=True, help_text="A sentence or two. Shown to the public."
+    )
+
+    objects = TopicQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -621,13 +713,15 @@ class Claim(models.Model):
         validators=[slug_validator],
         help_text="Stable key within the source, e.g. 'alibaba-cloud-share-2019'; re-loads match on it.",
     )
-    text = models.TextField(
+    text = VisibleTextField(
+        max_length=CLAIM_TEXT_MAX_LENGTH,
         help_text="One self-contained statement in the corpus's own words, naming the company, period and unit: "
-        "'Alibaba's cloud revenue grew 40% year on year in Q1 2020.'"
+        "'Alibaba's cloud revenue grew 40% year on year in Q1 2020.'",
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
-    retraction_reason = models.TextField(
+    retraction_reason = VisibleTextField(
+        max_length=REASON_MAX_LENGTH,
         blank=True,
         help_text="Why a retracted claim was withdrawn, in the editor's words; kept on record and shown on the "
         "claim's retraction notice (its permalink), e.g. 'The figure is the market's, not Alibaba's share'.",
@@ -655,20 +749,22 @@ class Claim(models.Model):
         max_digits=24, decimal_places=6, null=True, blank=True, help_text="Upper bound when the figure is a range."
     )
     value_qualifier = models.CharField(max_length=10, choices=Qualifier.choices, blank=True)
-    unit = models.CharField(
+    unit = VisibleCharField(
         max_length=40, blank=True, help_text="ISO 4217 currency ('USD', 'CNY') or a unit ('percent', 'users')."
     )
     scale = models.CharField(
         max_length=10, choices=Scale.choices, blank=True, help_text="12.2 billion: scale 'billion'."
     )
-    metric = models.CharField(
+    metric = VisibleCharField(
         max_length=200,
         blank=True,
         help_text="Label shared by comparable figures across sources, e.g. 'China mobile-payment market size'.",
     )
-    speaker = models.CharField(max_length=200, blank=True, help_text="For quotations: who said it.")
-    notes = models.TextField(
-        blank=True, help_text="Curator notes: conflicts, conversions, doubts. Shown to the public."
+    speaker = VisibleCharField(max_length=200, blank=True, help_text="For quotations: who said it.")
+    notes = VisibleTextField(
+        max_length=NOTE_MAX_LENGTH,
+        blank=True,
+        help_text="Curator notes: conflicts, conversions, doubts. Shown to the public.",
     )
 
     created_by = models.ForeignKey(
@@ -704,7 +800,8 @@ class Claim(models.Model):
         help_text="When the claim was retracted; shown on its retraction notice. Empty for claims retracted "
         "before it was recorded, whose notice takes the date from the claim's history.",
     )
-    review_note = models.TextField(
+    review_note = VisibleTextField(
+        max_length=REASON_MAX_LENGTH,
         blank=True,
         editable=False,
         help_text="The editor's note when the claim was sent back for changes: shown to its curator until it is "
@@ -929,6 +1026,14 @@ class Claim(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    @staticmethod
+    def _check_reason(text, name):
+        """A reason or note given to a workflow step: the limits of a field."""
+        if len(text.strip()) > REASON_MAX_LENGTH:
+            raise ValidationError(f"The {name} is at most {REASON_MAX_LENGTH} characters.")
+        if hidden := hidden_characters(text):
+            raise ValidationError(f"The {name} holds an invisible character: {describe(*hidden[0])}.")
+
     def has_citations(self):
         # Always the database, never a prefetched list: the admin saves a
         # formset (deleting citations) between fetching a claim and publishing it.
@@ -956,6 +1061,7 @@ class Claim(models.Model):
             raise ValidationError(f"Only claims in review can be sent back; this one is {self.get_status_display()}.")
         if not note or not note.strip():
             raise ValidationError("Say what the curator should change before the claim can be published.")
+        self._check_reason(note, "note")
         self.status = self.Status.DRAFT
         self.review_note = note.strip()
         self.reviewed_by, self.reviewed_at = user, timezone.now()
@@ -993,6 +1099,7 @@ class Claim(models.Model):
             raise ValidationError("Only published claims can be retracted.")
         if not reason or not reason.strip():
             raise ValidationError("Say why the claim is retracted.")
+        self._check_reason(reason, "retraction reason")
         self.status = self.Status.RETRACTED
         self.retraction_reason = reason.strip()
         self.retracted_by, self.retracted_at = user, timezone.now()
@@ -1039,11 +1146,12 @@ class Citation(models.Model):
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="citations")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
-    quote = models.TextField(
+    # Its length limit is QUOTE_MAX_LENGTH, checked in clean() and by a constraint.
+    quote = VisibleTextField(
         help_text="Verbatim words of the source that support the claim: a sentence or clause, "
         f"at most {QUOTE_MAX_LENGTH} characters."
     )
-    locator = models.CharField(
+    locator = VisibleCharField(
         max_length=100,
         help_text="Where in the source: 'p. 781' if paginated, else 'section: Alibaba' or 'para. 4'. "
         "Filled in from the source text's page map when left blank.",
@@ -1061,7 +1169,8 @@ class Citation(models.Model):
     verification = models.CharField(max_length=12, choices=Verification.choices, default=Verification.NO_TEXT)
     verification_score = models.FloatField(null=True, blank=True, help_text="Similarity 0–100 for fuzzy matches.")
     verified_at = models.DateTimeField(null=True, blank=True)
-    unchecked_reason = models.TextField(
+    unchecked_reason = VisibleTextField(
+        max_length=UNCHECKED_REASON_MAX_LENGTH,
         blank=True,
         help_text="Only where the corpus holds no text of the source: why the quote may be published unchecked, "
         "e.g. 'print-only; checked by hand against the library copy'. Set by an editor; shown publicly.",
@@ -1213,7 +1322,11 @@ class ClaimRelation(models.Model):
         help_text="The claim it bears on: the earlier figure updated, the forecast resolved.",
     )
     type = models.CharField(max_length=12, choices=Type.choices)
-    note = models.TextField(blank=True, help_text="Why the two are related, shown to the public with the pair.")
+    note = VisibleTextField(
+        max_length=RELATION_NOTE_MAX_LENGTH,
+        blank=True,
+        help_text="Why the two are related, shown to the public with the pair.",
+    )
 
     objects = RelationQuerySet.as_manager()
 

@@ -3,7 +3,9 @@
 A quote counts as verbatim when it matches the source text character for
 character, or after normalising what PDF and web extraction change without
 changing the words: runs of white space, typographic quotes and dashes, soft
-hyphens, and words hyphenated across a line break ("Ali-\\nbaba").
+hyphens, invisible formatting characters (bidirectional controls and
+zero-width characters, which a quote may not hold: claims/plaintext.py), and
+words hyphenated across a line break ("Ali-\\nbaba").
 
 Pure Python (no Django) so that it can be used by the loader, the admin and
 curators' own scripts alike.
@@ -58,6 +60,11 @@ _TRANSLATE = str.maketrans(
 )
 # A word hyphenated across a line break: a letter, '-', the break, a letter.
 # Never between digits: "30-\n35" is a range, not one number.
+# Characters a reader cannot see (claims/plaintext.py refuses them in a
+# quote): dropped on both sides, so a quote is found in a text that holds
+# them, and the context and passages taken from the text never carry them.
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_DROP_INVISIBLE = str.maketrans(dict.fromkeys(INVISIBLE))
 _HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])-[ \t]*\r?\n\s*(?=[^\W\d_])")
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -133,6 +140,9 @@ def normalise(text, drop_hyphens=False):
     pending_space = False
     while i < n:
         ch = text[i]
+        if ch in INVISIBLE:
+            i += 1
+            continue
         if ch == "-" or ch in "\u2010\u2011\u00ad":
             m = _HYPHEN_BREAK.match(text, i) if ch != "\u00ad" else None
             if ch == "\u00ad":
@@ -165,7 +175,7 @@ def normalise(text, drop_hyphens=False):
 
 
 def _collapse(text):
-    return " ".join(text.split())
+    return " ".join(text.translate(_DROP_INVISIBLE).split())
 
 
 class SourceText:

@@ -34,6 +34,13 @@ class TopicTree:
     def load(cls):
         return cls(Topic.objects.only("pk", "slug", "name", "parent_id").order_by("name"))
 
+    @classmethod
+    def load_public(cls):
+        """The public topics (Topic.objects.public()): a tree too, as the
+        ancestors of a public topic are public; counts of public claims roll
+        up through it as through the whole tree."""
+        return cls(Topic.objects.public().only("pk", "slug", "name", "parent_id").order_by("name"))
+
     @property
     def roots(self):
         return [topic for topic in self.topics if topic.parent_id not in self.by_id]

@@ -4,7 +4,7 @@ from django.views.decorators.http import require_safe
 
 from claims.dataout import downloads, feed
 from claims.dataout import relations as relation_downloads
-from claims.public import metrics, pages, relations, retractions, views
+from claims.public import metrics, pages, relations, retractions, robots, views
 from claims.public.sitemaps import SITEMAPS
 
 
@@ -73,4 +73,5 @@ urlpatterns = [
         name="sitemap",
     ),
     path("sitemap-<section>.xml", require_safe(sitemap_views.sitemap), {"sitemaps": SITEMAPS}, name="sitemap-section"),
+    path("robots.txt", robots.robots_txt, name="robots"),
 ]

@@ -35,10 +35,11 @@ def test_the_sitemap_lists_every_public_page_and_nothing_else(client, corpus):
     assert public <= listed
     assert not {claim.get_absolute_url() for claim in corpus.unpublished} & listed
     assert {corpus.sacks.get_absolute_url(), corpus.alibaba.get_absolute_url()} <= listed
-    assert {topic.get_absolute_url() for topic in Topic.objects.all()} <= listed
+    assert {topic.get_absolute_url() for topic in Topic.objects.public()} <= listed
     # Only unpublished claims come from or are about these:
     assert corpus.hidden_source.get_absolute_url() not in listed
     assert corpus.hidden_company.get_absolute_url() not in listed
+    assert corpus.hidden_topic.get_absolute_url() not in listed
 
 
 def test_a_retracted_claim_leaves_the_sitemap(client, corpus):

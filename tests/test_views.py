@@ -230,9 +230,7 @@ def public_pages(corpus):
         corpus.sacks.get_absolute_url(),
         corpus.danilin.get_absolute_url(),
         corpus.alibaba.get_absolute_url(),
-        corpus.hidden_company.get_absolute_url(),
         corpus.fintech.get_absolute_url(),
-        corpus.hidden_topic.get_absolute_url(),
     ]
 
 
@@ -252,6 +250,9 @@ def test_unpublished_claims_and_their_only_source_are_404(client, corpus):
         get(client, claim.get_absolute_url(), status=status)
         get(client, reverse("claims:claim-by-id", args=[claim.pk]), status=status)
     get(client, corpus.hidden_source.get_absolute_url(), status=404)
+    # ... and so are a company and a topic only they use (tests/test_public_vocabulary.py).
+    get(client, corpus.hidden_company.get_absolute_url(), status=404)
+    get(client, corpus.hidden_topic.get_absolute_url(), status=404)
 
 
 def test_things_only_unpublished_claims_use_are_not_listed(client, corpus):

@@ -186,7 +186,7 @@ class SourceSerializer(serializers.ModelSerializer):
 
 class CompanySerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField(help_text="The company's page on the site.")
-    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    parent = serializers.SlugRelatedField(source="public_parent", slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = Company

@@ -26,7 +26,6 @@ from claims.api.serializers import (
 )
 from claims.models import (
     Claim,
-    Topic,
     sources_with_public_claims,
 )
 from claims.public import retractions
@@ -93,11 +92,11 @@ class CompanyViewSet(PublicViewSet):
     lookup_field = "slug"
 
     def get_queryset(self):
-        return CompanyFilterSet.base_queryset().select_related("parent")
+        return CompanyFilterSet.base_queryset().with_public_parent()
 
 
 class TopicViewSet(PublicViewSet):
-    """Every topic of the taxonomy."""
+    """Topics with published claims, sub-topics included."""
 
     serializer_class = TopicSerializer
     filterset_class = TopicFilterSet
@@ -105,7 +104,7 @@ class TopicViewSet(PublicViewSet):
     pagination_class = None
 
     def get_queryset(self):
-        return Topic.objects.select_related("parent").order_by("name")
+        return TopicFilterSet.base_queryset().select_related("parent").order_by("name")
 
 
 class RelationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -197,7 +197,7 @@ class CompanyDownloadView(ListDownloadView):
     def get_rows(self, queryset):
         """Rows of companies with their parents, read in chunks."""
         url = base_url(self.request)
-        return (company_row(c, url) for c in queryset.select_related("parent").iterator(chunk_size=CHUNK))
+        return (company_row(c, url) for c in queryset.with_public_parent().iterator(chunk_size=CHUNK))
 
 
 # -- citation records -------------------------------------------------------------------------------

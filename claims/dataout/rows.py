@@ -36,6 +36,7 @@ from claims.models import (
     in_base_units,
     plain_number,
 )
+from claims.plaintext import neutralise as visible
 
 CHUNK = 2000
 
@@ -251,7 +252,8 @@ def _claim_chunk(chunk, cursor, permalink):
     cursor.execute(queries["citations"], params)
     citations = {}
     for claim_id, *citation in cursor.fetchall():
-        citations.setdefault(claim_id, []).append(citation_data(*citation))
+        # Read by SQL, past the fields that remove invisible characters (claims/plaintext.py).
+        citations.setdefault(claim_id, []).append(citation_data(*map(visible, citation)))
     cursor.execute(queries["relations"], relation_params)
     relations = _relations_by_claim(cursor.fetchall(), set(ids), permalink)
     rows = []
@@ -283,7 +285,7 @@ def _claim_chunk(chunk, cursor, permalink):
                 "id": pk,
                 "source": source,
                 "key": key,
-                "text": text,
+                "text": visible(text),
                 "kind": kind,
                 "period": first if first == last else f"{first}/{last}",
                 "period_start": _iso(start),
@@ -291,12 +293,12 @@ def _claim_chunk(chunk, cursor, permalink):
                 "value": plain_number(value),
                 "value_max": plain_number(value_max),
                 "value_qualifier": qualifier,
-                "unit": unit,
+                "unit": visible(unit),
                 "scale": scale,
                 "value_base": plain_number(in_base_units(value, scale)),
                 "value_max_base": plain_number(in_base_units(value_max, scale)),
-                "metric": metric,
-                "speaker": speaker,
+                "metric": visible(metric),
+                "speaker": visible(speaker),
                 "companies": companies.get(pk, []),
                 "topics": topics.get(pk, []),
                 "citations": citations.get(pk, []),

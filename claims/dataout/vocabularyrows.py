@@ -53,7 +53,7 @@ def company_row(company, base_url=""):
         "slug": company.slug,
         "name": company.name,
         "aliases": list(company.aliases),
-        "parent": company.parent.slug if company.parent else "",
+        "parent": company.public_parent.slug if company.public_parent else "",
         "country": company.country,
         "wikidata_id": company.wikidata_id,
         "description": company.description,

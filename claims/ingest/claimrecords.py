@@ -12,12 +12,26 @@ from claims.ingest.writing import BATCH_SIZE, PendingCitation
 from claims.models import (
     QUOTE_MIN_WORDS,
     QUOTE_WORD,
+    Citation,
     Claim,
 )
 from claims.quotes import verification_fields
 
 # A file with thousands of errors is reported with its first ones.
 MAX_ERRORS_PER_FILE = 200
+
+
+def field_problems(model, record, names):
+    """[(field, message)] for the values of record that the model's fields
+    refuse (length limits, invisible characters: claims/plaintext.py): the
+    checks of rows the loader writes without full_clean()."""
+    problems = []
+    for name in names:
+        try:
+            model._meta.get_field(name).run_validators(record.get(name, ""))
+        except ValidationError as error:
+            problems.append((name, " ".join(error.messages)))
+    return problems
 
 
 TOO_SHORT = f"a quote is at least {QUOTE_MIN_WORDS} words of the source"
@@ -179,6 +193,9 @@ class ClaimLoading:
                 self.error(
                     file, pointer, f"{where}/quote", f"a quote is at least {QUOTE_MIN_WORDS} words of the source"
                 )
+            elif refused := field_problems(Citation, cited, ("quote", "locator")):
+                for name, message in refused:
+                    self.error(file, pointer, f"{where}/{name}", message)
             else:
                 quotes.add((cited_key, cited["quote"]))
                 citation = PendingCitation(self.sources[cited_key], cited["quote"], cited["locator"])

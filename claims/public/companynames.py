@@ -9,7 +9,7 @@ list.
 
 import json
 
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from rapidfuzz import fuzz, process, utils
 
 from claims.models import Company
@@ -21,7 +21,9 @@ SUGGESTION_CUTOFF = 70
 
 def companies_named(values):
     """{value: Company} for values that are a company's slug, name or alias
-    (names and aliases case-insensitively), in one query."""
+    (names and aliases case-insensitively), in one query; each says whether
+    it is public (`is_public`: Company.objects.public()), so that a company
+    only drafts name can filter without ever being named to the public."""
     if not values:
         return {}
     lookup = Q(slug__in=values)
@@ -30,7 +32,12 @@ def companies_named(values):
         # and as SQLite does (non-ASCII characters as \\u escapes).
         escaped = json.dumps(value)[1:-1]
         lookup |= Q(name__iexact=value) | Q(aliases__icontains=value) | Q(aliases__icontains=escaped)
-    candidates = list(Company.objects.filter(lookup).order_by("pk"))
+    public = Q(pk__in=Company.objects.public().values("pk"))
+    candidates = list(
+        Company.objects.filter(lookup)
+        .annotate(is_public=ExpressionWrapper(public, output_field=BooleanField()))
+        .order_by("pk")
+    )
     found = {}
     for value in values:
         matches = [(rank, c.pk, c) for c in candidates if (rank := _match_rank(c, value)) is not None]

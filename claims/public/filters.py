@@ -225,6 +225,11 @@ class ClaimFilterSet(OrderedFilterSet):
         """Every topic, for sub-topics here and rolled-up counts in the facets."""
         return TopicTree.load()
 
+    @cached_property
+    def public_topic_ids(self):
+        """The ids of Topic.objects.public(): only those are named back to the reader."""
+        return set(Topic.objects.public().values_list("pk", flat=True))
+
     @property
     def search_text(self):
         """The valid search text, or None."""
@@ -250,7 +255,10 @@ class ClaimFilterSet(OrderedFilterSet):
     def filter_companies(self, queryset, name, values):
         """Claims about every one of the companies, each named by slug, name or alias."""
         companies = companies_named(values)
-        self.selected["company"] = [(value, companies.get(value)) for value in values]
+        # A company only drafts name still filters (the feed's retraction
+        # notices), but is never named: the reader sees what they typed.
+        shown = {value: company for value, company in companies.items() if company.is_public}
+        self.selected["company"] = [(value, shown.get(value)) for value in values]
         if len(companies) < len(values):
             return queryset.none()
         ids = [company.pk for company in companies.values()]
@@ -278,7 +286,10 @@ class ClaimFilterSet(OrderedFilterSet):
     def filter_topics(self, queryset, name, values):
         """Claims in every one of the topics, sub-topics included."""
         topics = [self.topic_tree.by_slug.get(value) for value in values]
-        self.selected["topic"] = list(zip(values, topics, strict=True))
+        self.selected["topic"] = [
+            (value, topic if topic is not None and topic.pk in self.public_topic_ids else None)
+            for value, topic in zip(values, topics, strict=True)
+        ]
         if None in topics:
             return queryset.none()
         for topic in topics:
@@ -380,14 +391,8 @@ class CompanyFilterSet(OrderedFilterSet):
 
     @classmethod
     def base_queryset(cls):
-        """Every company the public may see: those published claims are about
-        (read from the kept public counts once they are complete)."""
-        public = Claim.companies.through.objects.filter(company_id=OuterRef("pk"), claim__in=Claim.objects.public())
-        # Decided in SQL, so that building the queryset touches no table: the
-        # kept counts when complete (EXISTS over all links took 660 ms at 1M claims).
-        complete = Exists(PublicCount.objects.filter(facet=PublicCount.Facet.TOTAL, value=""))
-        kept = Q(pk__in=counts.values_with_claims(PublicCount.Facet.COMPANY))
-        return Company.objects.filter((complete & kept) | (~complete & Exists(public)))
+        """Every company the public may see: those published claims are about."""
+        return Company.objects.public()
 
     def filter_search(self, queryset, name, value):
         """Companies whose name, slug or an alias contains the text."""
@@ -404,6 +409,11 @@ class TopicFilterSet(OrderedFilterSet):
     class Meta:
         model = Topic
         fields = []
+
+    @classmethod
+    def base_queryset(cls):
+        """Every topic the public may see: those with published claims, sub-topics included."""
+        return Topic.objects.public()
 
     def filter_search(self, queryset, name, value):
         """Topics whose name or description contains the text."""

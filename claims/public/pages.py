@@ -152,8 +152,8 @@ class CompanyDetailView(SectionMixin, DetailView):
     timeline_limit = 100
 
     def get_queryset(self):
-        """Companies are public vocabulary: any company has a page, showing only published claims."""
-        return Company.objects.select_related("parent")
+        """Companies that published claims are about; any other is a 404."""
+        return Company.objects.public().with_public_parent()
 
     def get_topics(self):
         """[(topic, count, sample claims)] of the company's claims, most claims first.
@@ -202,7 +202,7 @@ class CompanyDetailView(SectionMixin, DetailView):
         timeline, timeline_truncated = self.get_timeline()
         count, capped = capped_count(claims_about(company=self.object))
         return super().get_context_data(
-            affiliates=list(self.object.affiliates.order_by("name")),
+            affiliates=list(Company.objects.public().filter(parent=self.object).order_by("name")),
             topics_html=self.get_topics_html(),
             timeline=timeline,
             timeline_truncated=timeline_truncated,
@@ -219,11 +219,11 @@ class TopicDetailView(SectionMixin, DetailView):
     companies_shown = 20
 
     def get_queryset(self):
-        """Topics are public vocabulary: any topic has a page, showing only published claims."""
-        return Topic.objects.all()
+        """Topics with published claims (sub-topics included); any other is a 404."""
+        return Topic.objects.public()
 
     def get_context_data(self, **kwargs):
-        topic, tree = self.object, TopicTree.load()
+        topic, tree = self.object, TopicTree.load_public()
         subtree = tree.subtree_ids(topic)
         claims = claims_about(topic_ids=subtree)
         rolled = topic_counts(claims, tree)
@@ -259,7 +259,8 @@ class CoverageView(SummaryMixin, SectionMixin, TemplateView):
     def get_within(self, tree):
         """The topic whose sub-topics are the columns (?within=slug), or None for the top."""
         slug = self.request.GET.get("within")
-        if slug and slug not in tree.by_slug:
+        # Only a public topic: one only drafts use is not named, even as a heading.
+        if slug and (slug not in tree.by_slug or not Topic.objects.public().filter(slug=slug).exists()):
             raise Http404("No such topic.")
         return tree.by_slug.get(slug)
 

@@ -52,6 +52,8 @@ from django.db.models.expressions import Col, RawSQL
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from claims.plaintext import neutralise
+
 # Highlight markers: control characters, which claim text and quotes do not
 # contain, so that the database can mark matches in plain text that is
 # escaped afterwards (a stray one could only unbalance a <mark>, never inject).
@@ -162,7 +164,8 @@ class Highlight:
 
 
 def _marked(plain):
-    return mark_safe(escape(plain).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))
+    # Read by SQL, past the fields that remove invisible characters: removed here.
+    return mark_safe(escape(neutralise(plain)).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))
 
 
 def _marked_if_matched(plain):

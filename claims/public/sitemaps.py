@@ -11,8 +11,8 @@ section's rows, which join the few sources by primary key.
 from django.contrib.sitemaps import Sitemap
 from django.db.models import F
 
-from claims.models import Claim, Topic, sources_with_public_claims
-from claims.public.filters import CompanyFilterSet
+from claims.models import Claim, sources_with_public_claims
+from claims.public.filters import CompanyFilterSet, TopicFilterSet
 
 
 class PublicSitemap(Sitemap):
@@ -42,7 +42,7 @@ class CompanySitemap(PublicSitemap):
 
 class TopicSitemap(PublicSitemap):
     def items(self):
-        return Topic.objects.only("pk", "slug").order_by("pk")
+        return TopicFilterSet.base_queryset().only("pk", "slug").order_by("pk")
 
 
 SITEMAPS = {"claims": ClaimSitemap, "sources": SourceSitemap, "companies": CompanySitemap, "topics": TopicSitemap}

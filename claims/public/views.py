@@ -17,7 +17,6 @@ from claims.models import (
     ClaimRelation,
     PublicCount,
     Source,
-    Topic,
 )
 from claims.parameters import known, narrowing, query_string, relations_url
 from claims.public import search
@@ -248,7 +247,7 @@ class CompanyListView(FilteredListView):
 
     def get_queryset(self):
         """Companies that published claims are about."""
-        return CompanyFilterSet.base_queryset().select_related("parent")
+        return CompanyFilterSet.base_queryset().with_public_parent()
 
     def get_public_counts(self):
         """{company id: published claims about it} for the page's companies."""
@@ -275,8 +274,8 @@ class TopicListView(SectionMixin, FilterMixin, TemplateView):
     section = "topics"
 
     def get_queryset(self):
-        """Every topic; those without published claims are left out of the rows."""
-        return Topic.objects.all()
+        """Topics with published claims, sub-topics included."""
+        return TopicFilterSet.base_queryset()
 
     def get_rows(self, filterset, tree):
         """(topic, depth, count) for topics with published claims: the tree, or the matches of a search."""
@@ -303,7 +302,7 @@ class TopicListView(SectionMixin, FilterMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         filterset = self.get_filterset(self.filterset_class)
-        rows = self.get_rows(filterset, TopicTree.load())
+        rows = self.get_rows(filterset, TopicTree.load_public())
         return super().get_context_data(filterset=filterset, form=filterset.form, rows=rows, **kwargs)
 
 

@@ -84,11 +84,6 @@ def top(facet, limit, labels=None):
     return list(rows if limit is None else rows[: limit + 1])
 
 
-def values_with_claims(facet):
-    """A subquery of the ids (company, topic, source) with published claims."""
-    return PublicCount.objects.filter(facet=facet).values_list(Cast("value", BigIntegerField()), flat=True)
-
-
 def complete():
     return PublicCount.objects.filter(facet=Facet.TOTAL, value="").exists()
 
