@@ -8,6 +8,7 @@ draft, a claim in review or a retracted claim appears nowhere."""
 import csv
 import io
 import json
+import re
 
 import lxml.html
 import pytest
@@ -306,3 +307,26 @@ def test_a_relation_made_or_removed_shows_at_the_next_request(client, related, s
     related.pairs[0].delete()
     assert "2 pairs" in client.get("/relations/").content.decode()
     assert "Another estimate put" not in client.get(related.market_2018.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("company=hidden-co", "No company 'hidden-co'."),
+        ("company=Hidden+Co", "No company 'Hidden Co'."),
+        ("topic=hidden-topic", "No topic 'hidden-topic'."),
+        ("source=hidden-source", "No source 'hidden-source'."),
+    ],
+)
+def test_a_name_only_drafts_use_is_never_named_back(client, related, query, message):
+    """The relations page, its downloads and /api/relations/ treat a company,
+    topic or source that only unpublished claims use as no such thing: the
+    API answers 400 as for a name that does not exist, and the page echoes
+    what was typed but never links the thing as found."""
+    response = client.get(f"/api/relations/?{query}")
+    assert response.status_code == 400 and message in json.dumps(response.json())
+    page = client.get(f"/relations/?{query}").content.decode()
+    assert not {"/companies/hidden-co/", "/topics/hidden-topic/", "/sources/hidden-source/"} & set(
+        re.findall(r'href="([^"?]+)', page)
+    )
+    assert "Hidden topic" not in page and "Hidden source" not in page

@@ -15,7 +15,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from claims.models import ClaimRelation, sources_with_public_claims
+from claims.models import ClaimRelation, Topic, sources_with_public_claims
 from claims.public.filters import OrderedFilterSet, ValueListFilter, companies_named
 from claims.scale.pagination import SortKey
 from claims.topics import TopicTree
@@ -72,7 +72,9 @@ class RelationFilterSet(OrderedFilterSet):
 
     def filter_companies(self, queryset, name, values):
         """Pairs in which a claim is about every one of the companies (slug, name or alias)."""
-        companies = companies_named(values)
+        # A company only unpublished claims name is no company to the public:
+        # never named back, and (having no public claim) in no public pair.
+        companies = {value: c for value, c in companies_named(values).items() if c.is_public}
         self.selected["company"] = [(value, companies.get(value)) for value in values]
         if len(companies) < len(values):
             return queryset.none()
@@ -82,6 +84,9 @@ class RelationFilterSet(OrderedFilterSet):
         """Pairs in which a claim is in every one of the topics (slug or name), sub-topics included."""
         by_name = {topic.name.casefold(): topic for topic in self.topic_tree.topics}
         topics = [self.topic_tree.by_slug.get(value) or by_name.get(value.casefold()) for value in values]
+        # As for companies: a topic only unpublished claims have is no topic.
+        public = set(Topic.objects.public().values_list("pk", flat=True))
+        topics = [topic if topic is not None and topic.pk in public else None for topic in topics]
         self.selected["topic"] = list(zip(values, topics, strict=True))
         if None in topics:
             return queryset.none()
