@@ -159,7 +159,7 @@ def test_claim_citation_carries_locator_quote_and_permalink(journal_article):
         "Alibaba’s cloud grew 58" in entry.fields_dict["note"].value and "(p. 781)" in entry.fields_dict["note"].value
     )
     # pages is the article's range, never the locator (APA printed "pp. p. 781").
-    assert entry.fields_dict["pages"].value == "779--788" and entry.key == f"danilin-2020-claim-{claim.pk}"
+    assert entry.fields_dict["pages"].value == "779--788" and entry.key == f"{claim.source.key}-{claim.key}-1"
     assert entry.fields_dict["url"].value == permalink
     ris = parse_ris(claim_ris(claim, citation, "https://corpus.example"))
     assert ris["LK"] == [permalink] and ris["N1"] == ["“Alibaba’s cloud grew 58%” (p. 781)"]

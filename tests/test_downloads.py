@@ -288,12 +288,15 @@ def test_cite_this_claim(client, corpus):
     assert "a step driven by the innovation of its cloud infrastructure" in items[0]["note"]
     assert [item["URL"] for item in items] == [permalink, permalink] and items[1]["type"] == "report"
     entries = parse_bibtex(download(client, f"{permalink}cite.bib", "application/x-bibtex; charset=utf-8"))
+    # Keys from the permalink's natural keys, never a row id: the same after a rebuild.
     assert [entry.key for entry in entries] == [
-        f"danilin-2020-covid-claim-{claim.pk}",
-        f"sacks-2018-disruptors-claim-{claim.pk}",
+        f"danilin-2020-covid-{claim.key}-1",
+        f"danilin-2020-covid-{claim.key}-2",
     ]
+    assert [item["id"] for item in items] == [f"danilin-2020-covid/{claim.key}/1", f"danilin-2020-covid/{claim.key}/2"]
     records = parse_ris(download(client, f"{permalink}cite.ris"))
     assert [record["LK"] for record in records] == [[permalink], [permalink]]
+    assert [record["ID"] for record in records] == [[entry.key] for entry in entries]
     # The old address of a citation record sends to the new one, for good.
     for format in ("bib", "ris", "csl.json"):
         response = client.get(f"/claims/{claim.pk}/cite.{format}")

@@ -124,13 +124,20 @@ def _claim_note(claim, citation):
     return note
 
 
-def claim_csl(claim, citation, base_url=""):
+def claim_record_key(claim, number, separator="-"):
+    """A claim's citation record's key: its permalink's natural keys and the
+    citation's number on the claim (1, 2 …), so that a reference manager
+    finds the same record after the site is rebuilt (row ids change)."""
+    return separator.join([claim.source.key, claim.key, str(number)])
+
+
+def claim_csl(claim, citation, base_url="", number=1):
     """The claim's source, with the cited passage: CSL's locator, the quote
     in the note and the claim's permalink as the URL. The source's access
     date goes with the source's URL, which moves to the note."""
     item = source_csl(citation.source)
     item.pop("accessed", None)
-    item["id"] = f"claim-{claim.pk}-{citation.pk}"
+    item["id"] = claim_record_key(claim, number, "/")
     item["locator"] = citation.locator
     item["note"] = _claim_note(claim, citation)
     item["URL"] = base_url + claim.get_absolute_url()
@@ -238,7 +245,7 @@ def source_bibtex(source):
     return _bibtex_entry(BIBTEX_TYPES[source.kind], source.key, _bibtex_fields(source))
 
 
-def claim_bibtex(claim, citation, base_url=""):
+def claim_bibtex(claim, citation, base_url="", number=1):
     """The claim's source with the passage, as in claim_csl(). The locator
     ("section: Internet finance", "para. 4") stays in the note: in pages,
     styles print it as a page range ("pp. section: Internet finance")."""
@@ -246,7 +253,7 @@ def claim_bibtex(claim, citation, base_url=""):
     fields.pop("urldate", None)
     fields["url"] = base_url + claim.get_absolute_url()
     fields["note"] = bibtex_escape(_claim_note(claim, citation))
-    return _bibtex_entry(BIBTEX_TYPES[citation.source.kind], f"{citation.source.key}-claim-{claim.pk}", fields)
+    return _bibtex_entry(BIBTEX_TYPES[citation.source.kind], claim_record_key(claim, number), fields)
 
 
 # -- RIS ---------------------------------------------------------------------------------------
@@ -307,9 +314,9 @@ def source_ris(source):
     return _ris(_ris_record(source))
 
 
-def claim_ris(claim, citation, base_url=""):
+def claim_ris(claim, citation, base_url="", number=1):
     record = _ris_record(citation.source)
-    record["id"] = f"{citation.source.key}-claim-{claim.pk}"
+    record["id"] = claim_record_key(claim, number)
     record |= {
         "notes": [f"“{citation.quote}” ({citation.locator})"],
         "abstract": claim.text,

@@ -251,7 +251,8 @@ def claim_citation(request, source_key, claim_key, format):
     )
     url, record = base_url(request), CLAIM_RECORDS[format]
     content_type, extension = CITATION_FORMATS[format]
-    text = "".join(citation_lines([record(claim, citation, url) for citation in claim.citations.all()], format))
+    records = [record(claim, citation, url, number=n) for n, citation in enumerate(claim.citations.all(), 1)]
+    text = "".join(citation_lines(records, format))
     return attachment(text, content_type, f"{claim.source.key}-{claim.key}.{extension}")
 
 
