@@ -30,7 +30,9 @@ class FilterSetBackend(DjangoFilterBackend):
 
 def unknown_values(filterset):
     """{parameter: ["No company 'tiktok'."]} for each company, topic or source
-    named in the request that the FilterSet found no public match for.
+    named in the request that the FilterSet found nothing for (a source only
+    when it has published claims; a company or topic as the FilterSet looks
+    them up, so the 400 follows any change to what counts as public).
 
     The HTML list shows such a value as a filter matching nothing, and helps
     the reader from there; an API client gets a 400 instead, since an empty
