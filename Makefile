@@ -67,6 +67,11 @@ serve: install
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/gunicorn corpus_site.wsgi --bind $(BIND) --workers $(GUNICORN_WORKERS) --timeout 60
 
+# Two pytest-xdist workers, one per core of the project's machine: the suite
+# (browser page walks, Schemathesis, two databases in CI) stays well inside
+# CI's 25 minutes. PYTEST_ARGS= runs it in one process.
+PYTEST_ARGS ?= -n 2
+
 ## Set up and run the whole test suite (SQLite unless DATABASE_URL says otherwise)
 test: install-test
 	$(BIN)/pytest $(PYTEST_ARGS)
