@@ -105,4 +105,4 @@ def test_with_redis_up_pages_are_cached_and_a_change_is_seen_at_once(client, edi
         "/admin/claims/claim/", {"action": "retract", "_selected_action": [corpus.market_2018.pk], "reason": "x"}
     )
     client.logout()
-    assert client.get(url).status_code == 404
+    assert client.get(url).status_code == 410  # the retraction notice, never the cached page

@@ -99,7 +99,7 @@ def _up(port):
 @pytest.mark.slow
 def test_two_servers_serve_a_retraction_at_the_next_request(production):
     ports, manage = production
-    path = "/claims/1/"
+    path = "/claims/1/"  # the old address: 301 (followed by urllib) to the permalink, 410 once retracted
     for port in ports:
         assert get(port, path) == (200, None)
         assert get(port, path) == (200, "hit")  # each server serves it from the shared cache now
@@ -111,4 +111,4 @@ def test_two_servers_serve_a_retraction_at_the_next_request(production):
         "claim = Claim.objects.get(pk=1); claim.retract(editor, 'Misread the source.'); claim.save()",
     )
     for port in ports:
-        assert get(port, path)[0] == 404
+        assert get(port, path)[0] == 410
