@@ -555,7 +555,7 @@ class Company(models.Model):
             ancestor = ancestor.parent
 
     @property
-    def public_parent(self):
+    def public_parent(self) -> "Company | None":
         """The parent, where the public may see it (read from a queryset's
         with_public_parent()); None otherwise."""
         return self.parent if getattr(self, "parent_is_public", False) else None

@@ -52,10 +52,12 @@ class Route:
 
     def kind(self, param):
         """Which object fills a parameter: claim (an id), claim_key (a claim's
-        key, with its source's key beside it), source, company, topic, format,
-        or None if unknown."""
+        key, with its source's key beside it), metric (a metric's slug),
+        source, company, topic, format, or None if unknown."""
         if param == "claim_key":
             return "claim_key"
+        if "metric" in self.name:
+            return "metric"
         for kind in ("claim", "source", "company", "topic"):
             if kind in param:
                 return kind

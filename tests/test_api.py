@@ -138,7 +138,10 @@ def test_relations_are_public_pairs_filtered_like_the_page(client, corpus):
 
     assert listed("/api/relations/") == [("both-cloud", "supports", "alibaba-fintech")]
     assert listed("/api/relations/?company=tencent&type=supports") == [("both-cloud", "supports", "alibaba-fintech")]
-    assert listed("/api/relations/?type=updates") == listed("/api/relations/?company=nobody") == []
+    assert listed("/api/relations/?type=updates") == []
+    # A company that is no company is a 400 naming it, as on /api/claims/.
+    response = client.get("/api/relations/?company=nobody")
+    assert response.status_code == 400 and response.json() == {"company": ["No company 'nobody'."]}
     assert client.get("/api/relations/?type=nonsense").status_code == 400
     assert [r["key"] for r in client.get(f"/api/claims/{corpus['both-cloud'].pk}/").json()["relations"]] == [
         "alibaba-fintech"

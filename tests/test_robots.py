@@ -8,6 +8,8 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
+from claims.models import metric_slug
+
 from .security_harness import PUBLIC_ROUTES, filled_urls
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +55,8 @@ def html_pages(corpus):
     """Every public HTML page of the corpus, from the resolver."""
     values = {
         "claim": [corpus.market_2018.pk],
+        "claim_key": [corpus.market_2018.key],
+        "metric": [metric_slug(corpus.market_2018.metric)],
         "source": [corpus.sacks.key],
         "company": [corpus.alibaba.slug],
         "topic": [corpus.fintech.slug],

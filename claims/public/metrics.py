@@ -42,7 +42,7 @@ def in_period_order(figures):
     """Oldest period first, figures without a period last, then by value."""
     return sorted(
         figures,
-        key=lambda c: (c.period_start is None, c.period_start or 0, c.period_end or 0, c.value_in_units or 0, c.pk),
+        key=lambda c: (c.period_start is None, c.period_start or 0, c.period_end or 0, c.value_base or 0, c.pk),
     )
 
 
