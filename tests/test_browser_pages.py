@@ -113,6 +113,7 @@ NOT_PAGES = {
     "claims:source-cite": "BibTeX, RIS or CSL-JSON",
     "claims:company-download": "CSV, JSON or JSON Lines",
     "claims:sitemap": "XML",
+    "claims:robots": "robots.txt, plain text",
     "claims:sitemap-section": "XML",
 }
 

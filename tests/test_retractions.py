@@ -164,7 +164,7 @@ def test_retracted_claims_stay_out_of_every_list_count_export_and_api_list(clien
         "/?q=trillion",
         "/?show=company&show=topic&show=source&show=kind&show=year",
         "/sources/danilin-2020-covid/",
-        "/companies/ant-financial/",
+        "/companies/alibaba/",
         "/topics/mobile-payments/",
         "/disagreements/",
         "/claims.csv",
@@ -179,6 +179,8 @@ def test_retracted_claims_stay_out_of_every_list_count_export_and_api_list(clien
         assert response.status_code == 200 and words not in body.decode(), url
     assert claim.get_absolute_url() not in client.get("/sitemap-claims.xml").content.decode()
     assert Claim.objects.public().filter(pk=claim.pk).count() == 0
+    # Ant Financial's one public claim was this one: the company is public no more.
+    assert client.get("/companies/ant-financial/").status_code == 404
 
 
 def test_the_api_detail_of_a_retracted_claim_is_its_notice(client, corpus, editor):
