@@ -239,7 +239,7 @@ def test_how_has_didis_valuation_changed_over_time(client):
     (svg,) = charts_of(page)
     assert len(marks(svg)) == 2
     assert "billion USD" in "".join(svg.itertext())
-    periods = re.findall(r'<td class="period">([^<]+)</td>', page)
+    periods = re.findall(r'<td class="period" data-label="Period">([^<]+)</td>', page)
     assert periods == ["2017-12", "2018"]
     assert page.count(">56 billion USD</a></td>") == 2  # both sources agree
     assert "2 figures from 2 sources, 2017 to 2018, 56 billion USD" in page
